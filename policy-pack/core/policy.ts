@@ -1,0 +1,202 @@
+/**
+ * The bridge between @pulumi/policy's runtime and the rules core: builds a plain, unknown-safe view of the
+ * resource, resolves the policy's settings, looks AMIs up, and turns every failure into a violation at the
+ * policy's level (fail closed) rather than an exception, which would fail the whole preview.
+ */
+import type {
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  PolicyConfigSchema,
+} from "@pulumi/policy";
+import type { AmiFacts } from "./facts";
+import { sourceFromEnvironment, type AmiSource } from "./lookup";
+import { judgeMissing, type Finding } from "./rules";
+import { resolveSettings, SettingsError, type AmiGuardSettings } from "./settings";
+import { amiUses, resolveRegion, type AmiPurpose, type AmiUse } from "./resources";
+import { UNKNOWN, plain, rec, type Unknown } from "./values";
+
+/** What a policy sees of one resource, with nothing left that can throw on read. */
+export interface ResourceView {
+  type: string;
+  name: string;
+  urn: string;
+  props: Record<string, unknown>;
+  region: string | Unknown | undefined;
+  ignoreChanges: string[];
+  settings: AmiGuardSettings;
+  now: Date;
+}
+
+export interface PolicyDefinition {
+  name: string;
+  description: string;
+  remediationSteps: string;
+  configSchema: PolicyConfigSchema;
+  /** The resource types this policy judges (others are reported not applicable). */
+  types: readonly string[];
+  validate(view: ResourceView, report: (message: string) => void): Promise<void> | void;
+}
+
+let source: AmiSource | undefined;
+let sourceError: string | undefined;
+
+/** The process-wide AMI source (inventory or EC2), made once. */
+export function amiSource(): AmiSource | string {
+  if (!source && !sourceError) {
+    try {
+      source = sourceFromEnvironment();
+    } catch (e) {
+      sourceError = (e as Error).message;
+    }
+  }
+  return source ?? (sourceError as string);
+}
+
+/** Replaces the process-wide AMI source (tests and the benchmark). */
+export function setAmiSource(s: AmiSource | undefined): void {
+  source = s;
+  sourceError = undefined;
+}
+
+/** The clock the rules use; tests set it. */
+let clock: () => Date = () => new Date();
+export function setClock(c: () => Date): void {
+  clock = c;
+}
+
+// The runtime's own unknown-value error (internal to @pulumi/policy, so not in its typings): a policy that
+// throws it gets an advisory "can't run during preview" diagnostic instead of failing the preview.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const proxyModule = require("@pulumi/policy/proxy") as {
+  UnknownValueError: new (sentinel: string, path: string[]) => Error;
+  unknownStringValue: string;
+};
+const UnknownValueError = proxyModule.UnknownValueError;
+
+/** Thrown to make the runtime report "checked at update" as an advisory diagnostic, as it does for unknowns. */
+export class CheckedAtUpdate extends UnknownValueError {
+  constructor(message: string, path: string) {
+    super(proxyModule.unknownStringValue, [path]);
+    this.message = message;
+  }
+}
+
+/** Builds a ResourceValidationPolicy from a definition, wrapping it so that it never throws. */
+export function resourcePolicy(def: PolicyDefinition): ResourceValidationPolicy {
+  const types = new Set(def.types);
+  return {
+    name: def.name,
+    description: def.description,
+    remediationSteps: def.remediationSteps,
+    enforcementLevel: "mandatory",
+    configSchema: def.configSchema,
+    validateResource: async (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+      if (!types.has(args.type)) {
+        args.notApplicable(`Policy applies to ${[...types].map(shortType).join(", ")}`);
+        return;
+      }
+      const report = (message: string) => reportViolation(`${shortType(args.type)} "${args.name}": ${message}`);
+      let view: ResourceView;
+      try {
+        view = makeView(args, def.name);
+      } catch (e) {
+        if (e instanceof SettingsError) {
+          report(`invalid policy configuration: ${e.message}. Fix the policy pack configuration.`);
+          return;
+        }
+        report(`could not read the resource (${(e as Error)?.message}); failing closed.`);
+        return;
+      }
+      try {
+        await def.validate(view, report);
+      } catch (e) {
+        if (e instanceof UnknownValueError) throw e; // the runtime turns it into an advisory diagnostic
+        report(`policy failed unexpectedly (${(e as Error)?.message ?? String(e)}); failing closed.`);
+      }
+    },
+  };
+}
+
+function makeView(args: ResourceValidationArgs, policyName: string): ResourceView {
+  const props = rec(plain(args.props));
+  const provider = args.provider ? rec(plain(args.provider.props)) : undefined;
+  const opts = rec(plain(args.opts));
+  const ignore = Array.isArray(opts.ignoreChanges) ? opts.ignoreChanges.filter((x): x is string => typeof x === "string") : [];
+  return {
+    type: args.type,
+    name: args.name,
+    urn: args.urn,
+    props,
+    region: resolveRegion(props, provider),
+    ignoreChanges: ignore,
+    settings: resolveSettings(args.getConfig<Record<string, unknown>>(), policyName),
+    now: clock(),
+  };
+}
+
+/** `aws:ec2/instance:Instance` → `aws.ec2.Instance`, as people write it. */
+export function shortType(type: string): string {
+  const m = /^([a-z0-9-]+):([a-zA-Z0-9]+)\/[a-zA-Z0-9]+:([A-Za-z0-9]+)$/.exec(type);
+  return m ? `${m[1]}.${m[2]}.${m[3]}` : type;
+}
+
+/** One AMI use with what could be learned about it. */
+export type UseOutcome =
+  | { kind: "facts"; use: AmiUse; facts: AmiFacts; region: string }
+  | { kind: "unknown"; use: AmiUse }
+  | { kind: "not-ami"; use: AmiUse; ref: string }
+  | { kind: "missing"; use: AmiUse; region: string; finding: Finding }
+  | { kind: "failed"; use: AmiUse; region: string; cause: string };
+
+/**
+ * Looks up every AMI the resource uses for `purposes`, concurrently (the source batches and de-duplicates).
+ */
+export async function lookUpUses(view: ResourceView, purposes: readonly AmiPurpose[]): Promise<UseOutcome[]> {
+  const uses = amiUses(view.type, view.props).filter((u) => purposes.includes(u.purpose));
+  const src = amiSource();
+  return Promise.all(
+    uses.map(async (use): Promise<UseOutcome> => {
+      if (use.imageId === UNKNOWN) return { kind: "unknown", use };
+      const id = use.imageId as string;
+      if (!id.startsWith("ami-")) return { kind: "not-ami", use, ref: id };
+      const region = use.region ?? view.region;
+      if (region === UNKNOWN) return { kind: "unknown", use };
+      if (region === undefined) {
+        return {
+          kind: "failed",
+          use,
+          region: "no region",
+          cause: "no region is set on the resource, its provider, the stack (aws:region) or AWS_REGION",
+        };
+      }
+      if (typeof src === "string") return { kind: "failed", use, region: region as string, cause: src };
+      const r = await src.lookup(id, region as string);
+      if (r.kind === "found") return { kind: "facts", use, facts: r.facts, region: region as string };
+      if (r.kind === "not-found") return { kind: "missing", use, region: r.region, finding: judgeMissing(id, r.region) };
+      return { kind: "failed", use, region: r.region, cause: r.cause };
+    }),
+  );
+}
+
+/**
+ * The common shape of a facts policy: judge each used AMI's facts with `judge`, fail closed when facts
+ * cannot be had, and leave not-found and unknown ids to the existence policy.
+ */
+export async function judgeUses(
+  view: ResourceView,
+  report: (message: string) => void,
+  purposes: readonly AmiPurpose[],
+  judge: (facts: AmiFacts, use: AmiUse) => Finding[],
+  what: string,
+): Promise<void> {
+  for (const o of await lookUpUses(view, purposes)) {
+    if (o.kind === "facts") {
+      for (const f of judge(o.facts, o.use)) report(`${f.message} (${o.use.path}) Fix: ${f.fix}`);
+    } else if (o.kind === "failed") {
+      report(
+        `cannot verify ${what} of AMI ${String(o.use.imageId)} (${o.use.path}) in ${o.region}: ${o.cause}. Failing closed: fix the credentials or endpoint, or supply facts with AMI_GUARD_INVENTORY.`,
+      );
+    }
+  }
+}

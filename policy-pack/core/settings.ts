@@ -1,0 +1,194 @@
+/**
+ * The pack's settings: one vocabulary shared by every policy (each declares the properties it reads), by the
+ * offline preview and by the audit, so that one `--policy-pack-config` file serves all three.
+ */
+import type { PolicyConfigSchema } from "@pulumi/policy";
+import type { PolicyConfigJSONSchema as JSONSchema7 } from "@pulumi/policy/schema";
+
+export interface AmiGuardSettings {
+  /** Account ids (12 digits) or owner aliases (`amazon`, `aws-marketplace`) whose AMIs may be used. */
+  trustedOwners: string[];
+  /** Tag keys every AMI used or made must carry. */
+  requiredTags: string[];
+  /** Allowed values per tag key; a key not listed accepts any non-empty value. */
+  allowedTagValues: Record<string, string[]>;
+  /** Owners whose AMIs are exempt from the tag rule (AWS's own images carry none of your tags). */
+  tagExemptOwners: string[];
+  /** Maximum AMI age in days, counted from its creation date. */
+  maxAgeDays: number;
+  /** Accounts an AMI may be shared with. */
+  allowedAccounts: string[];
+  /** AWS Organizations ARNs an AMI may be shared with. */
+  allowedOrganizations: string[];
+  /** Organizational unit ARNs an AMI may be shared with. */
+  allowedOrganizationalUnits: string[];
+  /** KMS keys (key ARNs, alias ARNs or key ids) allowed to encrypt AMI snapshots; empty allows any key. */
+  allowedKmsKeys: string[];
+}
+
+export type SettingName = keyof AmiGuardSettings;
+
+export const DEFAULT_SETTINGS: Readonly<AmiGuardSettings> = Object.freeze({
+  trustedOwners: ["amazon"],
+  requiredTags: ["Version", "Environment", "Approved"],
+  allowedTagValues: { Approved: ["true"] },
+  tagExemptOwners: ["amazon", "aws-marketplace"],
+  maxAgeDays: 90,
+  allowedAccounts: [],
+  allowedOrganizations: [],
+  allowedOrganizationalUnits: [],
+  allowedKmsKeys: [],
+});
+
+const accountOrAlias: JSONSchema7 = {
+  type: "string",
+  pattern: "^([0-9]{12}|amazon|aws-marketplace|aws-backup-vault)$",
+};
+
+/** The JSON schema of each setting, as the engine validates `--policy-pack-config` against it. */
+export const SETTING_SCHEMAS: { readonly [K in SettingName]: JSONSchema7 } = {
+  trustedOwners: {
+    type: "array",
+    items: accountOrAlias,
+    uniqueItems: true,
+    description: "Account ids or owner aliases (amazon, aws-marketplace) whose AMIs may be used.",
+  },
+  requiredTags: {
+    type: "array",
+    items: { type: "string", minLength: 1, maxLength: 128 },
+    uniqueItems: true,
+    description: "Tag keys every AMI used or made must carry.",
+  },
+  allowedTagValues: {
+    type: "object",
+    additionalProperties: { type: "array", items: { type: "string" }, minItems: 1 },
+    description: "Allowed values per tag key.",
+  },
+  tagExemptOwners: {
+    type: "array",
+    items: accountOrAlias,
+    uniqueItems: true,
+    description: "Owners whose AMIs are exempt from the tag rule.",
+  },
+  maxAgeDays: {
+    type: "integer",
+    minimum: 1,
+    maximum: 3650,
+    description: "Maximum AMI age in days.",
+  },
+  allowedAccounts: {
+    type: "array",
+    items: { type: "string", pattern: "^[0-9]{12}$" },
+    uniqueItems: true,
+    description: "Account ids an AMI may be shared with.",
+  },
+  allowedOrganizations: {
+    type: "array",
+    items: { type: "string", pattern: "^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$" },
+    uniqueItems: true,
+    description: "Organization ARNs an AMI may be shared with.",
+  },
+  allowedOrganizationalUnits: {
+    type: "array",
+    items: {
+      type: "string",
+      pattern: "^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$",
+    },
+    uniqueItems: true,
+    description: "Organizational unit ARNs an AMI may be shared with.",
+  },
+  allowedKmsKeys: {
+    type: "array",
+    items: { type: "string", minLength: 1 },
+    uniqueItems: true,
+    description: "KMS key ARNs, alias ARNs or key ids allowed to encrypt AMI snapshots; empty allows any key.",
+  },
+};
+
+/** The `configSchema` of a policy that reads `names`. */
+export function configSchema(names: readonly SettingName[]): PolicyConfigSchema {
+  const properties: Record<string, JSONSchema7> = {};
+  for (const n of names) properties[n] = { ...SETTING_SCHEMAS[n], default: clone(DEFAULT_SETTINGS[n]) };
+  return { properties };
+}
+
+function clone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+export class SettingsError extends Error {
+  constructor(
+    readonly property: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "SettingsError";
+  }
+}
+
+/**
+ * Checks `raw` (a policy's config, as getConfig or a config file gives it) against the setting schemas and
+ * merges it over the defaults. Unknown properties other than `enforcementLevel` are rejected.
+ * Throws SettingsError naming the first bad property (`where` prefixes it, e.g. the policy's name).
+ */
+export function resolveSettings(raw: unknown, where = ""): AmiGuardSettings {
+  const out = clone(DEFAULT_SETTINGS) as AmiGuardSettings;
+  if (raw === undefined || raw === null) return out;
+  const prefix = where ? `${where}.` : "";
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new SettingsError(where || "(root)", `${where || "configuration"} must be an object`);
+  }
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (key === "enforcementLevel") continue;
+    if (!(key in SETTING_SCHEMAS)) {
+      throw new SettingsError(`${prefix}${key}`, `unknown property ${prefix}${key}`);
+    }
+    const err = check(value, SETTING_SCHEMAS[key as SettingName], `${prefix}${key}`);
+    if (err) throw new SettingsError(`${prefix}${key}`, err);
+    (out as unknown as Record<string, unknown>)[key] = value;
+  }
+  return out;
+}
+
+/** A small JSON-schema check for exactly the keywords the setting schemas use. */
+function check(value: unknown, schema: JSONSchema7, path: string): string | undefined {
+  switch (schema.type) {
+    case "string": {
+      if (typeof value !== "string") return `${path} must be a string`;
+      if (schema.minLength !== undefined && value.length < schema.minLength) return `${path} must not be empty`;
+      if (schema.maxLength !== undefined && value.length > schema.maxLength)
+        return `${path} must be at most ${schema.maxLength} characters`;
+      if (schema.pattern && !new RegExp(schema.pattern).test(value))
+        return `${path} ${JSON.stringify(value)} does not match ${schema.pattern}`;
+      return undefined;
+    }
+    case "integer": {
+      if (typeof value !== "number" || !Number.isInteger(value)) return `${path} must be a whole number`;
+      if (schema.minimum !== undefined && value < schema.minimum) return `${path} must be at least ${schema.minimum}`;
+      if (schema.maximum !== undefined && value > schema.maximum) return `${path} must be at most ${schema.maximum}`;
+      return undefined;
+    }
+    case "array": {
+      if (!Array.isArray(value)) return `${path} must be a list`;
+      if (schema.minItems !== undefined && value.length < schema.minItems)
+        return `${path} must have at least ${schema.minItems} item(s)`;
+      if (schema.uniqueItems && new Set(value.map((v) => JSON.stringify(v))).size !== value.length)
+        return `${path} must not repeat items`;
+      for (let i = 0; i < value.length; i++) {
+        const e = check(value[i], schema.items as JSONSchema7, `${path}[${i}]`);
+        if (e) return e;
+      }
+      return undefined;
+    }
+    case "object": {
+      if (value === null || typeof value !== "object" || Array.isArray(value)) return `${path} must be an object`;
+      for (const [k, v] of Object.entries(value)) {
+        const e = check(v, schema.additionalProperties as JSONSchema7, `${path}.${k}`);
+        if (e) return e;
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}

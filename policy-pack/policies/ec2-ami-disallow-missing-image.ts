@@ -1,0 +1,43 @@
+import { CheckedAtUpdate, lookUpUses, resourcePolicy, shortType } from "../core/policy";
+import { RULES } from "../core/rules";
+import { TYPES } from "../core/resources";
+
+/** Practice 4 and 1: an AMI id EC2 does not know (deregistered, mistyped, not shared) is blocked. */
+export const ec2AmiDisallowMissingImage = resourcePolicy({
+  name: RULES.missing,
+  description:
+    "Blocks resources that reference an AMI id that EC2 does not know in the resource's region, or an image reference the pack cannot resolve, and reports AMI ids that are unknown until the update as checked at update.",
+  remediationSteps:
+    "1. Check the AMI id and region (aws ec2 describe-images --image-ids <id> --region <region>). 2. Use an available, approved image of your golden-image pipeline. 3. Reference AMIs by id rather than through SSM parameters so they can be verified before deployment.",
+  configSchema: { properties: {} },
+  types: [
+    TYPES.instance,
+    TYPES.launchTemplate,
+    TYPES.launchConfiguration,
+    TYPES.spotInstanceRequest,
+    TYPES.spotFleetRequest,
+    TYPES.imageRecipe,
+    TYPES.amiCopy,
+  ],
+  async validate(view, report) {
+    let unknownPath: string | undefined;
+    for (const o of await lookUpUses(view, ["deploy", "source"])) {
+      if (o.kind === "missing") report(`${o.finding.message} (${o.use.path}) Fix: ${o.finding.fix}`);
+      else if (o.kind === "not-ami") {
+        report(
+          `${o.use.path} is "${o.ref}", not an AMI id, so the image it resolves to cannot be verified before deployment. Fix: reference an approved AMI id (ami-…).`,
+        );
+      } else if (o.kind === "failed") {
+        report(
+          `cannot verify that AMI ${String(o.use.imageId)} (${o.use.path}) exists in ${o.region}: ${o.cause}. Failing closed: fix the credentials or endpoint, or supply facts with AMI_GUARD_INVENTORY.`,
+        );
+      } else if (o.kind === "unknown") unknownPath = o.use.path;
+    }
+    if (unknownPath !== undefined) {
+      throw new CheckedAtUpdate(
+        `${shortType(view.type)} "${view.name}": the AMI at ${unknownPath} is not known until the update; it will be looked up and judged then (its producer in this stack is judged now).`,
+        unknownPath,
+      );
+    }
+  },
+});

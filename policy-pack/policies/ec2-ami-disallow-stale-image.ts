@@ -1,0 +1,32 @@
+import { resourcePolicy, judgeUses } from "../core/policy";
+import { RULES, judgeFreshness } from "../core/rules";
+import { configSchema } from "../core/settings";
+import { TYPES } from "../core/resources";
+
+/** Practice 4: patch and replace often. */
+export const ec2AmiDisallowStaleImage = resourcePolicy({
+  name: RULES.stale,
+  description:
+    "Blocks resources that launch, copy or build on an AMI older than the maximum age, deprecated, or not available (deregistered, disabled, pending or failed).",
+  remediationSteps:
+    "1. Rebuild the image on a patched parent (run the golden-image pipeline). 2. Roll the new AMI out by replacement (instance refresh). 3. Set deprecation times on the images you make so stale images are flagged everywhere.",
+  configSchema: configSchema(["maxAgeDays"]),
+  types: [
+    TYPES.instance,
+    TYPES.launchTemplate,
+    TYPES.launchConfiguration,
+    TYPES.spotInstanceRequest,
+    TYPES.spotFleetRequest,
+    TYPES.imageRecipe,
+    TYPES.amiCopy,
+  ],
+  async validate(view, report) {
+    await judgeUses(
+      view,
+      report,
+      ["deploy", "source"],
+      (facts) => judgeFreshness(facts, view.settings, view.now),
+      "the age and state",
+    );
+  },
+});

@@ -1,0 +1,63 @@
+import { resourcePolicy, judgeUses } from "../core/policy";
+import { RULES, judgeTrust } from "../core/rules";
+import { configSchema } from "../core/settings";
+import { TYPES, imageBuilderArnOwner } from "../core/resources";
+import { UNKNOWN, list, rec, str, strList } from "../core/values";
+
+/** Practice 1: only AMIs from trusted owners and providers, never community images. */
+export const ec2AmiDisallowUntrustedOwner = resourcePolicy({
+  name: RULES.untrusted,
+  description:
+    "Blocks resources that launch, copy or build on an AMI whose owner is not a trusted account or provider, including public community images, and Allowed AMIs settings that are disabled or trust other providers.",
+  remediationSteps:
+    "1. Use an AMI built by your golden-image pipeline or published by a trusted provider (for example amazon). 2. If the owner is legitimate, review it and add its account id or alias to trustedOwners. 3. Keep EC2 Allowed AMIs settings enabled with image providers limited to trusted owners.",
+  configSchema: configSchema(["trustedOwners"]),
+  types: [
+    TYPES.instance,
+    TYPES.launchTemplate,
+    TYPES.launchConfiguration,
+    TYPES.spotInstanceRequest,
+    TYPES.spotFleetRequest,
+    TYPES.imageRecipe,
+    TYPES.amiCopy,
+    TYPES.allowedImages,
+  ],
+  async validate(view, report) {
+    const trusted = view.settings.trustedOwners;
+    if (view.type === TYPES.allowedImages) {
+      const state = str(view.props.state);
+      if (state === "disabled") {
+        report(
+          'EC2 Allowed AMIs settings are "disabled", so any AMI may be launched. Fix: set state to "enabled" (or "audit-mode" while you tune the criteria).',
+        );
+      }
+      const criteria = list(view.props.imageCriterions);
+      if (criteria === UNKNOWN) return;
+      criteria.forEach((c, i) => {
+        const providers = strList(rec(c).imageProviders);
+        if (providers === UNKNOWN) return;
+        const untrusted = providers.filter((p) => !trusted.includes(p) && !(p === "amazon" && trusted.includes("amazon")));
+        if (untrusted.length > 0) {
+          report(
+            `Allowed AMIs criterion imageCriterions[${i}] allows image providers that are not trusted owners: ${untrusted.join(", ")}. Fix: limit imageProviders to trustedOwners (${trusted.join(", ")}).`,
+          );
+        }
+      });
+      return;
+    }
+    if (view.type === TYPES.imageRecipe) {
+      const parent = str(view.props.parentImage);
+      if (typeof parent === "string" && parent.startsWith("arn:")) {
+        const owner = imageBuilderArnOwner(parent);
+        const ok = owner === "aws" ? trusted.includes("amazon") : owner !== undefined && trusted.includes(owner);
+        if (!ok) {
+          report(
+            `parent image ${parent} is owned by ${owner ?? "an unrecognised owner"}, which is not a trusted owner (${trusted.join(", ")}). Fix: build on an AWS-managed or trusted account's image, or add the owner to trustedOwners after review.`,
+          );
+        }
+        return;
+      }
+    }
+    await judgeUses(view, report, ["deploy", "source"], (facts) => judgeTrust(facts, view.settings), "the owner");
+  },
+});

@@ -1,0 +1,57 @@
+import { resourcePolicy, judgeUses } from "../core/policy";
+import { RULES, judgeEncryption, kmsKeyAllowed } from "../core/rules";
+import { configSchema } from "../core/settings";
+import { TYPES, madeImages } from "../core/resources";
+import { UNKNOWN } from "../core/values";
+
+const FIX_MADE =
+  "Fix: make the image with encryption on and a customer-managed KMS key (AmiCopy encrypted=true with kmsKeyId; Image Builder amiDistributionConfiguration.kmsKeyId).";
+
+/** Practice 3: AMI data encrypted with customer-managed KMS keys. */
+export const ec2AmiRequireEncryption = resourcePolicy({
+  name: RULES.unencrypted,
+  description:
+    "Blocks resources that launch an AMI with unencrypted EBS snapshots or snapshots under a key that is not allowed, and resources that make AMIs without encryption under a customer-managed KMS key.",
+  remediationSteps:
+    "1. Copy the AMI with encryption on and your customer-managed key (aws ec2 copy-image --encrypted --kms-key-id <key>). 2. Launch the encrypted copy. 3. Make new images encrypted: set kmsKeyId on AmiCopy and on Image Builder distributions. 4. List the permitted keys in allowedKmsKeys.",
+  configSchema: configSchema(["allowedKmsKeys"]),
+  types: [
+    TYPES.instance,
+    TYPES.launchTemplate,
+    TYPES.launchConfiguration,
+    TYPES.spotInstanceRequest,
+    TYPES.spotFleetRequest,
+    TYPES.amiCopy,
+    TYPES.ami,
+    TYPES.amiFromInstance,
+    TYPES.distribution,
+  ],
+  async validate(view, report) {
+    const allowed = view.settings.allowedKmsKeys;
+    for (const made of madeImages(view.type, view.props)) {
+      const at = made.path ? ` (${made.path})` : "";
+      if (made.encrypted === null) {
+        report(
+          `the AMI it makes takes whatever encryption the instance's volumes have, which the pack cannot verify${at}. Fix: make images with Image Builder or an encrypted AmiCopy under a customer-managed key.`,
+        );
+        continue;
+      }
+      if (made.encrypted === UNKNOWN || made.kmsKeyId === UNKNOWN) continue;
+      if (made.encrypted !== true) {
+        report(`the AMI it makes is not encrypted${at}. ${FIX_MADE}`);
+        continue;
+      }
+      if (view.type !== TYPES.ami && made.kmsKeyId === undefined) {
+        report(`the AMI it makes is encrypted with the default key, not a customer-managed KMS key${at}. ${FIX_MADE}`);
+        continue;
+      }
+      if (made.kmsKeyId !== undefined && !kmsKeyAllowed(made.kmsKeyId, allowed)) {
+        report(
+          `the AMI it makes is encrypted with KMS key ${made.kmsKeyId}, which is not in allowedKmsKeys${at}. Fix: use one of ${allowed.join(", ")}.`,
+        );
+      }
+    }
+    // Sources (AmiCopy, recipes) may be unencrypted: copying with encryption is the fix, so only launches count.
+    await judgeUses(view, report, ["deploy"], (facts) => judgeEncryption(facts, view.settings), "the encryption");
+  },
+});

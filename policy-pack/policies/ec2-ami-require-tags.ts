@@ -1,0 +1,42 @@
+import { resourcePolicy, judgeUses } from "../core/policy";
+import { RULES, judgeTagMap, judgeTags } from "../core/rules";
+import { configSchema } from "../core/settings";
+import { TYPES, madeImages } from "../core/resources";
+import { UNKNOWN } from "../core/values";
+
+/** Practice 5: versioning and tagging (version, environment, approval). */
+export const ec2AmiRequireTags = resourcePolicy({
+  name: RULES.untagged,
+  description:
+    "Blocks resources that launch an AMI without the required tags (or with tag values that are not allowed, such as an image that is not approved), and resources that make AMIs without the required tag keys.",
+  remediationSteps:
+    "1. Tag every image your pipeline makes with the required keys (for example Version, Environment, Approved). 2. Approve an image by setting its Approved tag only after it passed scanning and tests. 3. Launch only approved, tagged images.",
+  configSchema: configSchema(["requiredTags", "allowedTagValues", "tagExemptOwners"]),
+  types: [
+    TYPES.instance,
+    TYPES.launchTemplate,
+    TYPES.launchConfiguration,
+    TYPES.spotInstanceRequest,
+    TYPES.spotFleetRequest,
+    TYPES.amiCopy,
+    TYPES.ami,
+    TYPES.amiFromInstance,
+    TYPES.distribution,
+  ],
+  async validate(view, report) {
+    const s = view.settings;
+    for (const made of madeImages(view.type, view.props)) {
+      if (made.tags === UNKNOWN) continue;
+      const known: Record<string, string> = {};
+      for (const [k, v] of Object.entries(made.tags)) known[k] = v === UNKNOWN ? "(unknown)" : v;
+      // An image being made is not approved yet: require the keys; values are judged when it is launched.
+      for (const f of judgeTagMap(`the AMI it makes${made.path ? ` (${made.path})` : ""}`, known, {
+        ...s,
+        allowedTagValues: {},
+      })) {
+        report(`${f.message} Fix: ${f.fix}`);
+      }
+    }
+    await judgeUses(view, report, ["deploy"], (facts) => judgeTags(facts, s), "the tags");
+  },
+});
