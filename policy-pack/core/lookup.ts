@@ -57,7 +57,10 @@ export function readInventory(file: string): Map<string, AmiFacts> {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InventoryError(file, `cannot read inventory ${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    throw new InventoryError(
+      file,
+      `cannot read inventory ${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`,
+    );
   }
   return parseInventory(text, file);
 }
@@ -99,7 +102,13 @@ export interface Ec2SourceOptions {
 /** Describes an SDK error for a message: its name/code and message, without a stack. */
 export function describeError(e: unknown): string {
   if (e && typeof e === "object") {
-    const err = e as { name?: string; Code?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    const err = e as {
+      name?: string;
+      Code?: string;
+      code?: string;
+      message?: string;
+      $metadata?: { httpStatusCode?: number };
+    };
     const name = err.Code ?? err.name ?? err.code ?? "Error";
     const status = err.$metadata?.httpStatusCode ? ` (HTTP ${err.$metadata.httpStatusCode})` : "";
     const msg = (err.message ?? "").split("\n")[0].slice(0, 300);
@@ -181,7 +190,9 @@ export class Ec2Source implements AmiSource {
         new DescribeImagesCommand({ ImageIds: ids, IncludeDeprecated: true, IncludeDisabled: true }),
       )) as { Images?: unknown[] } | undefined;
       if (!resp || typeof resp !== "object" || (resp.Images !== undefined && !Array.isArray(resp.Images))) {
-        throw Object.assign(new Error("EC2 answered DescribeImages with a malformed response"), { name: "MalformedResponse" });
+        throw Object.assign(new Error("EC2 answered DescribeImages with a malformed response"), {
+          name: "MalformedResponse",
+        });
       }
       for (const image of resp.Images ?? []) {
         const f = factsFromImage(image);
@@ -194,7 +205,10 @@ export class Ec2Source implements AmiSource {
           out.set(ids[0], { kind: "not-found", imageId: ids[0], region });
         } else {
           const mid = Math.ceil(ids.length / 2);
-          const [a, b] = await Promise.all([this.describe(region, ids.slice(0, mid)), this.describe(region, ids.slice(mid))]);
+          const [a, b] = await Promise.all([
+            this.describe(region, ids.slice(0, mid)),
+            this.describe(region, ids.slice(mid)),
+          ]);
           for (const [k, v] of [...a, ...b]) out.set(k, v);
         }
       } else {
@@ -215,7 +229,10 @@ export class Ec2Source implements AmiSource {
     return p;
   }
 
-  private async describePermissions(imageId: string, region: string): Promise<LaunchPermission[] | undefined> {
+  private async describePermissions(
+    imageId: string,
+    region: string,
+  ): Promise<LaunchPermission[] | undefined> {
     try {
       const { DescribeImageAttributeCommand } = await import("@aws-sdk/client-ec2");
       this.calls.describeImageAttribute++;

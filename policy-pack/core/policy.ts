@@ -96,7 +96,8 @@ export function resourcePolicy(def: PolicyDefinition): ResourceValidationPolicy 
         args.notApplicable(`Policy applies to ${[...types].map(shortType).join(", ")}`);
         return;
       }
-      const report = (message: string) => reportViolation(`${shortType(args.type)} "${args.name}": ${message}`);
+      const report = (message: string) =>
+        reportViolation(`${shortType(args.type)} "${args.name}": ${message}`);
       let view: ResourceView;
       try {
         view = makeView(args, def.name);
@@ -122,7 +123,9 @@ function makeView(args: ResourceValidationArgs, policyName: string): ResourceVie
   const props = rec(plain(args.props));
   const provider = args.provider ? rec(plain(args.provider.props)) : undefined;
   const opts = rec(plain(args.opts));
-  const ignore = Array.isArray(opts.ignoreChanges) ? opts.ignoreChanges.filter((x): x is string => typeof x === "string") : [];
+  const ignore = Array.isArray(opts.ignoreChanges)
+    ? opts.ignoreChanges.filter((x): x is string => typeof x === "string")
+    : [];
   return {
     type: args.type,
     name: args.name,
@@ -173,7 +176,8 @@ export async function lookUpUses(view: ResourceView, purposes: readonly AmiPurpo
       if (typeof src === "string") return { kind: "failed", use, region: region as string, cause: src };
       const r = await src.lookup(id, region as string);
       if (r.kind === "found") return { kind: "facts", use, facts: r.facts, region: region as string };
-      if (r.kind === "not-found") return { kind: "missing", use, region: r.region, finding: judgeMissing(id, r.region) };
+      if (r.kind === "not-found")
+        return { kind: "missing", use, region: r.region, finding: judgeMissing(id, r.region) };
       return { kind: "failed", use, region: r.region, cause: r.cause };
     }),
   );

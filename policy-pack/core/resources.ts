@@ -66,7 +66,8 @@ export function amiUses(type: string, props: Record<string, unknown>): AmiUse[] 
       const out: AmiUse[] = [];
       specs.forEach((spec, i) => {
         const v = isUnknown(spec) ? UNKNOWN : str(rec(spec).ami);
-        if (v !== undefined) out.push({ imageId: v, path: `launchSpecifications[${i}].ami`, purpose: "deploy" });
+        if (v !== undefined)
+          out.push({ imageId: v, path: `launchSpecifications[${i}].ami`, purpose: "deploy" });
       });
       return out;
     }
@@ -124,14 +125,32 @@ export function madeImages(type: string, props: Record<string, unknown>): MadeIm
         const flags = devices.map((d) => (isUnknown(d) ? UNKNOWN : bool(rec(d).encrypted)));
         encrypted = flags.includes(UNKNOWN) ? UNKNOWN : flags.every((f) => f === true);
       }
-      return [{ path: "ebsBlockDevices", encrypted, kmsKeyId: undefined, tags: tags(props.tags), launchPermissions: [] }];
+      return [
+        {
+          path: "ebsBlockDevices",
+          encrypted,
+          kmsKeyId: undefined,
+          tags: tags(props.tags),
+          launchPermissions: [],
+        },
+      ];
     }
     case TYPES.amiFromInstance:
-      return [{ path: "", encrypted: null, kmsKeyId: undefined, tags: tags(props.tags), launchPermissions: [] }];
+      return [
+        { path: "", encrypted: null, kmsKeyId: undefined, tags: tags(props.tags), launchPermissions: [] },
+      ];
     case TYPES.distribution: {
       const dists = list(props.distributions);
       if (dists === UNKNOWN) {
-        return [{ path: "distributions", encrypted: UNKNOWN, kmsKeyId: UNKNOWN, tags: UNKNOWN, launchPermissions: UNKNOWN }];
+        return [
+          {
+            path: "distributions",
+            encrypted: UNKNOWN,
+            kmsKeyId: UNKNOWN,
+            tags: UNKNOWN,
+            launchPermissions: UNKNOWN,
+          },
+        ];
       }
       const out: MadeImage[] = [];
       dists.forEach((d, i) => {
@@ -140,12 +159,24 @@ export function madeImages(type: string, props: Record<string, unknown>): MadeIm
         const where = `distributions[${i}]${typeof regionText === "string" ? ` (${regionText})` : ""}`;
         const amiConfRaw = dist.amiDistributionConfiguration;
         if (isUnknown(d) || isUnknown(amiConfRaw)) {
-          out.push({ path: where, encrypted: UNKNOWN, kmsKeyId: UNKNOWN, tags: UNKNOWN, launchPermissions: UNKNOWN });
+          out.push({
+            path: where,
+            encrypted: UNKNOWN,
+            kmsKeyId: UNKNOWN,
+            tags: UNKNOWN,
+            launchPermissions: UNKNOWN,
+          });
           return;
         }
         if (amiConfRaw === undefined || amiConfRaw === null) {
           // A distribution with no AMI settings makes an AMI with the recipe's encryption and no tags.
-          out.push({ path: where, encrypted: undefined, kmsKeyId: undefined, tags: {}, launchPermissions: [] });
+          out.push({
+            path: where,
+            encrypted: undefined,
+            kmsKeyId: undefined,
+            tags: {},
+            launchPermissions: [],
+          });
           return;
         }
         const conf = rec(amiConfRaw);

@@ -32,7 +32,9 @@ export interface Finding {
 const DAY_MS = 86_400_000;
 
 function owner(f: AmiFacts): string {
-  return f.ownerAlias ? `${f.ownerAlias} (${f.ownerId ?? "unknown account"})` : (f.ownerId ?? "an unknown owner");
+  return f.ownerAlias
+    ? `${f.ownerAlias} (${f.ownerId ?? "unknown account"})`
+    : (f.ownerId ?? "an unknown owner");
 }
 
 /** True when the owner id or alias is in `owners`. */
@@ -75,7 +77,9 @@ export function judgeEncryption(f: AmiFacts, s: AmiGuardSettings): Finding[] {
     });
   }
   if (s.allowedKmsKeys.length > 0) {
-    const bad = f.ebs.filter((b) => b.encrypted && (!b.kmsKeyId || !kmsKeyAllowed(b.kmsKeyId, s.allowedKmsKeys)));
+    const bad = f.ebs.filter(
+      (b) => b.encrypted && (!b.kmsKeyId || !kmsKeyAllowed(b.kmsKeyId, s.allowedKmsKeys)),
+    );
     if (bad.length > 0) {
       const keys = [...new Set(bad.map((b) => b.kmsKeyId ?? "the AWS managed key"))].join(", ");
       out.push({
@@ -90,11 +94,7 @@ export function judgeEncryption(f: AmiFacts, s: AmiGuardSettings): Finding[] {
 }
 
 /** Practice 5: required tags present, with allowed values where configured. */
-export function judgeTagMap(
-  subject: string,
-  tags: Record<string, string>,
-  s: AmiGuardSettings,
-): Finding[] {
+export function judgeTagMap(subject: string, tags: Record<string, string>, s: AmiGuardSettings): Finding[] {
   const missing = s.requiredTags.filter((k) => !(k in tags) || tags[k].trim() === "");
   const wrong = Object.entries(s.allowedTagValues)
     .filter(([k, values]) => k in tags && tags[k].trim() !== "" && !values.includes(tags[k]))
@@ -132,12 +132,17 @@ export function permissionAllowed(p: LaunchPermission, s: AmiGuardSettings): boo
   if (p.Group !== undefined) return false;
   if (p.UserId !== undefined) return s.allowedAccounts.includes(p.UserId);
   if (p.OrganizationArn !== undefined) return s.allowedOrganizations.includes(p.OrganizationArn);
-  if (p.OrganizationalUnitArn !== undefined) return s.allowedOrganizationalUnits.includes(p.OrganizationalUnitArn);
+  if (p.OrganizationalUnitArn !== undefined)
+    return s.allowedOrganizationalUnits.includes(p.OrganizationalUnitArn);
   return true;
 }
 
 /** Judges a set of launch permissions of `subject` (an AMI or a resource that grants them). */
-export function judgePermissions(subject: string, perms: readonly LaunchPermission[], s: AmiGuardSettings): Finding[] {
+export function judgePermissions(
+  subject: string,
+  perms: readonly LaunchPermission[],
+  s: AmiGuardSettings,
+): Finding[] {
   const out: Finding[] = [];
   const pub = perms.filter((p) => p.Group !== undefined);
   if (pub.length) {
@@ -176,7 +181,10 @@ export function judgeSharing(f: AmiFacts, s: AmiGuardSettings): Finding[] {
     });
   }
   if (f.launchPermissions) {
-    const perms = f.public && !providerImage ? f.launchPermissions.filter((p) => p.Group === undefined) : f.launchPermissions;
+    const perms =
+      f.public && !providerImage
+        ? f.launchPermissions.filter((p) => p.Group === undefined)
+        : f.launchPermissions;
     out.push(...judgePermissions(`AMI ${f.imageId}`, providerImage ? [] : perms, s));
   }
   return out;

@@ -84,7 +84,10 @@ export const SETTING_SCHEMAS: { readonly [K in SettingName]: JSONSchema7 } = {
   },
   allowedOrganizations: {
     type: "array",
-    items: { type: "string", pattern: "^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$" },
+    items: {
+      type: "string",
+      pattern: "^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$",
+    },
     uniqueItems: true,
     description: "Organization ARNs an AMI may be shared with.",
   },
@@ -92,7 +95,8 @@ export const SETTING_SCHEMAS: { readonly [K in SettingName]: JSONSchema7 } = {
     type: "array",
     items: {
       type: "string",
-      pattern: "^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$",
+      pattern:
+        "^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$",
     },
     uniqueItems: true,
     description: "Organizational unit ARNs an AMI may be shared with.",
@@ -101,7 +105,8 @@ export const SETTING_SCHEMAS: { readonly [K in SettingName]: JSONSchema7 } = {
     type: "array",
     items: { type: "string", minLength: 1 },
     uniqueItems: true,
-    description: "KMS key ARNs, alias ARNs or key ids allowed to encrypt AMI snapshots; empty allows any key.",
+    description:
+      "KMS key ARNs, alias ARNs or key ids allowed to encrypt AMI snapshots; empty allows any key.",
   },
 };
 
@@ -155,7 +160,8 @@ function check(value: unknown, schema: JSONSchema7, path: string): string | unde
   switch (schema.type) {
     case "string": {
       if (typeof value !== "string") return `${path} must be a string`;
-      if (schema.minLength !== undefined && value.length < schema.minLength) return `${path} must not be empty`;
+      if (schema.minLength !== undefined && value.length < schema.minLength)
+        return `${path} must not be empty`;
       if (schema.maxLength !== undefined && value.length > schema.maxLength)
         return `${path} must be at most ${schema.maxLength} characters`;
       if (schema.pattern && !new RegExp(schema.pattern).test(value))
@@ -164,8 +170,10 @@ function check(value: unknown, schema: JSONSchema7, path: string): string | unde
     }
     case "integer": {
       if (typeof value !== "number" || !Number.isInteger(value)) return `${path} must be a whole number`;
-      if (schema.minimum !== undefined && value < schema.minimum) return `${path} must be at least ${schema.minimum}`;
-      if (schema.maximum !== undefined && value > schema.maximum) return `${path} must be at most ${schema.maximum}`;
+      if (schema.minimum !== undefined && value < schema.minimum)
+        return `${path} must be at least ${schema.minimum}`;
+      if (schema.maximum !== undefined && value > schema.maximum)
+        return `${path} must be at most ${schema.maximum}`;
       return undefined;
     }
     case "array": {
@@ -181,7 +189,8 @@ function check(value: unknown, schema: JSONSchema7, path: string): string | unde
       return undefined;
     }
     case "object": {
-      if (value === null || typeof value !== "object" || Array.isArray(value)) return `${path} must be an object`;
+      if (value === null || typeof value !== "object" || Array.isArray(value))
+        return `${path} must be an object`;
       for (const [k, v] of Object.entries(value)) {
         const e = check(v, schema.additionalProperties as JSONSchema7, `${path}.${k}`);
         if (e) return e;

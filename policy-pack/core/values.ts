@@ -103,7 +103,13 @@ export function tags(value: unknown): Record<string, string | Unknown> | Unknown
   if (isUnknown(value)) return UNKNOWN;
   const out: Record<string, string | Unknown> = {};
   for (const [k, v] of Object.entries(rec(value))) {
-    const s = isUnknown(v) ? UNKNOWN : typeof v === "string" ? v : v === undefined || v === null ? undefined : String(v);
+    const s = isUnknown(v)
+      ? UNKNOWN
+      : typeof v === "string"
+        ? v
+        : v === undefined || v === null
+          ? undefined
+          : String(v);
     if (s !== undefined) out[k] = s;
   }
   return out;

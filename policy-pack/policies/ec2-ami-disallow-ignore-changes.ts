@@ -20,7 +20,10 @@ export const ec2AmiDisallowIgnoreChanges = resourcePolicy({
   validate(view, report) {
     const props = AMI_PROPERTIES[view.type] ?? [];
     const ignored = view.ignoreChanges.filter((p) =>
-      props.some((a) => p === "*" || p === a || p.startsWith(`${a}.`) || p.startsWith(`${a}[`) || a.startsWith(`${p}.`)),
+      props.some(
+        (a) =>
+          p === "*" || p === a || p.startsWith(`${a}.`) || p.startsWith(`${a}[`) || a.startsWith(`${p}.`),
+      ),
     );
     if (ignored.length > 0) {
       const id = typeof view.props[props[0]] === "string" ? ` (now ${String(view.props[props[0]])})` : "";

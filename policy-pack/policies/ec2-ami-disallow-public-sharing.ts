@@ -42,12 +42,16 @@ export const ec2AmiDisallowPublicSharing = resourcePolicy({
       const p = grantedPermission(view.props);
       if (p === UNKNOWN) return;
       const image = str(view.props.imageId);
-      emit(judgePermissions(`AMI ${image === UNKNOWN ? "(id known at update)" : (image ?? "(no id)")}`, [p], s));
+      emit(
+        judgePermissions(`AMI ${image === UNKNOWN ? "(id known at update)" : (image ?? "(no id)")}`, [p], s),
+      );
       return;
     }
     for (const made of madeImages(view.type, view.props)) {
       if (made.launchPermissions === UNKNOWN) continue;
-      emit(judgePermissions(`the AMI it makes${made.path ? ` (${made.path})` : ""}`, made.launchPermissions, s));
+      emit(
+        judgePermissions(`the AMI it makes${made.path ? ` (${made.path})` : ""}`, made.launchPermissions, s),
+      );
     }
     const src = amiSource();
     for (const o of await lookUpUses(view, ["deploy", "source"])) {

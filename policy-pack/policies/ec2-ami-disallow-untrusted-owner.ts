@@ -36,7 +36,9 @@ export const ec2AmiDisallowUntrustedOwner = resourcePolicy({
       criteria.forEach((c, i) => {
         const providers = strList(rec(c).imageProviders);
         if (providers === UNKNOWN) return;
-        const untrusted = providers.filter((p) => !trusted.includes(p) && !(p === "amazon" && trusted.includes("amazon")));
+        const untrusted = providers.filter(
+          (p) => !trusted.includes(p) && !(p === "amazon" && trusted.includes("amazon")),
+        );
         if (untrusted.length > 0) {
           report(
             `Allowed AMIs criterion imageCriterions[${i}] allows image providers that are not trusted owners: ${untrusted.join(", ")}. Fix: limit imageProviders to trustedOwners (${trusted.join(", ")}).`,
@@ -49,7 +51,8 @@ export const ec2AmiDisallowUntrustedOwner = resourcePolicy({
       const parent = str(view.props.parentImage);
       if (typeof parent === "string" && parent.startsWith("arn:")) {
         const owner = imageBuilderArnOwner(parent);
-        const ok = owner === "aws" ? trusted.includes("amazon") : owner !== undefined && trusted.includes(owner);
+        const ok =
+          owner === "aws" ? trusted.includes("amazon") : owner !== undefined && trusted.includes(owner);
         if (!ok) {
           report(
             `parent image ${parent} is owned by ${owner ?? "an unrecognised owner"}, which is not a trusted owner (${trusted.join(", ")}). Fix: build on an AWS-managed or trusted account's image, or add the owner to trustedOwners after review.`,
@@ -58,6 +61,12 @@ export const ec2AmiDisallowUntrustedOwner = resourcePolicy({
         return;
       }
     }
-    await judgeUses(view, report, ["deploy", "source"], (facts) => judgeTrust(facts, view.settings), "the owner");
+    await judgeUses(
+      view,
+      report,
+      ["deploy", "source"],
+      (facts) => judgeTrust(facts, view.settings),
+      "the owner",
+    );
   },
 });

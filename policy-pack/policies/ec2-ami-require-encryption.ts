@@ -42,7 +42,9 @@ export const ec2AmiRequireEncryption = resourcePolicy({
         continue;
       }
       if (view.type !== TYPES.ami && made.kmsKeyId === undefined) {
-        report(`the AMI it makes is encrypted with the default key, not a customer-managed KMS key${at}. ${FIX_MADE}`);
+        report(
+          `the AMI it makes is encrypted with the default key, not a customer-managed KMS key${at}. ${FIX_MADE}`,
+        );
         continue;
       }
       if (made.kmsKeyId !== undefined && !kmsKeyAllowed(made.kmsKeyId, allowed)) {
@@ -52,6 +54,12 @@ export const ec2AmiRequireEncryption = resourcePolicy({
       }
     }
     // Sources (AmiCopy, recipes) may be unencrypted: copying with encryption is the fix, so only launches count.
-    await judgeUses(view, report, ["deploy"], (facts) => judgeEncryption(facts, view.settings), "the encryption");
+    await judgeUses(
+      view,
+      report,
+      ["deploy"],
+      (facts) => judgeEncryption(facts, view.settings),
+      "the encryption",
+    );
   },
 });

@@ -1,0 +1,136 @@
+/**
+ * Runs a resource policy the way @pulumi/policy's server does (policy-pack server.js, makeAnalyzeRpcFun):
+ * props behind the real unknown-checking proxy, `getConfig` returning the configured properties,
+ * `notApplicable` throwing, UnknownValueError turned into an advisory diagnostic, and any other exception
+ * surfacing as a failure (the engine would fail the preview).
+ */
+import type { PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { InventorySource } from "../../policy-pack/core/lookup";
+import { setAmiSource, setClock } from "../../policy-pack/core/policy";
+import { factsFromImage, type AmiFacts } from "../../policy-pack/core/facts";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const proxy = require("@pulumi/policy/proxy") as {
+  unknownCheckingProxy<T>(o: T): T;
+  UnknownValueError: new (...a: unknown[]) => Error;
+  unknownStringValue: string;
+};
+
+/** The engine's marker for a value unknown at preview. */
+export const UNKNOWN = proxy.unknownStringValue;
+
+export interface TestResource {
+  type: string;
+  props: Record<string, unknown>;
+  name?: string;
+  providerProps?: Record<string, unknown>;
+  ignoreChanges?: string[];
+  config?: Record<string, unknown>;
+}
+
+export interface PolicyRun {
+  violations: string[];
+  advisories: string[];
+  notApplicable: string[];
+}
+
+class NotApplicableError extends Error {}
+
+export async function runPolicy(policy: ResourceValidationPolicy, r: TestResource): Promise<PolicyRun> {
+  const out: PolicyRun = { violations: [], advisories: [], notApplicable: [] };
+  const name = r.name ?? "subject";
+  const urn = `urn:pulumi:test::ami-guard::${r.type}::${name}`;
+  const opts: PolicyResourceOptions = {
+    protect: false,
+    ignoreChanges: r.ignoreChanges ?? [],
+    aliases: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+  };
+  // The engine sends a deserialised copy; mutation by a policy must not leak between runs.
+  const props = proxy.unknownCheckingProxy(JSON.parse(JSON.stringify(r.props)));
+  const args: ResourceValidationArgs = {
+    type: r.type,
+    props,
+    urn,
+    name,
+    opts,
+    stackTags: new Map(),
+    isType: () => false,
+    asType: () => undefined,
+    getConfig: <T extends object>() => (r.config ?? {}) as T,
+    notApplicable: (reason?: string): never => {
+      throw new NotApplicableError(reason ?? "");
+    },
+  } as ResourceValidationArgs;
+  if (r.providerProps) {
+    args.provider = {
+      type: "pulumi:providers:aws",
+      name: "default",
+      urn: "urn:pulumi:test::ami-guard::pulumi:providers:aws::default",
+      props: proxy.unknownCheckingProxy(JSON.parse(JSON.stringify(r.providerProps))),
+    };
+  }
+  const validations = Array.isArray(policy.validateResource)
+    ? policy.validateResource
+    : [policy.validateResource!];
+  for (const v of validations) {
+    try {
+      await Promise.resolve(v(args, (message: string) => out.violations.push(message)));
+    } catch (e) {
+      if (e instanceof proxy.UnknownValueError) out.advisories.push(e.message);
+      else if (e instanceof NotApplicableError) out.notApplicable.push(e.message);
+      else throw e;
+    }
+  }
+  return out;
+}
+
+/** An image as `aws ec2 describe-images` prints it: a sound, trusted, fresh, tagged, private image. */
+export function image(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const id = (overrides.ImageId as string) ?? "ami-0123456789abcdef0";
+  return {
+    ImageId: id,
+    Name: `golden-${id}`,
+    OwnerId: "111111111111",
+    Public: false,
+    State: "available",
+    CreationDate: "2026-11-01T10:00:00.000Z",
+    RootDeviceType: "ebs",
+    BlockDeviceMappings: [
+      {
+        DeviceName: "/dev/xvda",
+        Ebs: {
+          SnapshotId: `snap-${id.slice(4)}`,
+          Encrypted: true,
+          KmsKeyId: "arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555",
+        },
+      },
+    ],
+    Tags: [
+      { Key: "Version", Value: "1.4.0" },
+      { Key: "Environment", Value: "dev" },
+      { Key: "Approved", Value: "true" },
+    ],
+    ...overrides,
+  };
+}
+
+/** The clock every policy test runs at. */
+export const NOW = new Date("2026-11-29T00:00:00.000Z");
+
+/** Installs an inventory of these images as the pack's AMI source and fixes the clock; returns the source. */
+export function useImages(images: Record<string, unknown>[]): InventorySource {
+  const map = new Map<string, AmiFacts>();
+  for (const i of images) {
+    const f = factsFromImage(i);
+    if (f) map.set(f.imageId, f);
+  }
+  const src = new InventorySource(map, "test inventory");
+  setAmiSource(src);
+  setClock(() => NOW);
+  return src;
+}
+
+/** The settings a trusted-owner test uses (the fixture's owner account is trusted). */
+export const TRUST_FIXTURE = { trustedOwners: ["amazon", "111111111111"] };

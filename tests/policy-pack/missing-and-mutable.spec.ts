@@ -1,0 +1,122 @@
+import { strict as assert } from "node:assert";
+import { ec2AmiDisallowMissingImage as missing } from "../../policy-pack/policies/ec2-ami-disallow-missing-image";
+import { ec2AmiDisallowIgnoreChanges as mutable } from "../../policy-pack/policies/ec2-ami-disallow-ignore-changes";
+import { UNKNOWN, image, runPolicy, useImages } from "../helpers/policy";
+
+const region = { region: "us-east-1" };
+
+describe("ec2-ami-disallow-missing-image", () => {
+  beforeEach(() => useImages([image({ ImageId: "ami-00000000000000001" })]));
+
+  it("passes an AMI EC2 knows", async () => {
+    const r = await runPolicy(missing, {
+      type: "aws:ec2/instance:Instance",
+      props: { ami: "ami-00000000000000001" },
+      providerProps: region,
+    });
+    assert.deepEqual(r, { violations: [], advisories: [], notApplicable: [] });
+  });
+
+  it("blocks an AMI id EC2 does not know, with the id and region", async () => {
+    const r = await runPolicy(missing, {
+      type: "aws:ec2/instance:Instance",
+      props: { ami: "ami-0000000000000dead" },
+      providerProps: region,
+    });
+    assert.equal(r.violations.length, 1);
+    assert.match(r.violations[0], /AMI ami-0000000000000dead was not found in us-east-1/);
+  });
+
+  it("blocks references it cannot verify (SSM parameters)", async () => {
+    const r = await runPolicy(missing, {
+      type: "aws:ec2/launchTemplate:LaunchTemplate",
+      props: { imageId: "resolve:ssm:/golden/ami" },
+      providerProps: region,
+    });
+    assert.match(r.violations[0], /"resolve:ssm:\/golden\/ami", not an AMI id/);
+  });
+
+  it("reports an id unknown at preview as checked at update (advisory), never throwing", async () => {
+    const r = await runPolicy(missing, {
+      type: "aws:ec2/launchTemplate:LaunchTemplate",
+      props: { imageId: UNKNOWN },
+      providerProps: region,
+    });
+    assert.deepEqual(r.violations, []);
+    assert.equal(r.advisories.length, 1);
+    assert.match(r.advisories[0], /not known until the update; it will be looked up and judged then/);
+  });
+
+  it("fails closed when no region can be found", async () => {
+    const before = { r: process.env.AWS_REGION, d: process.env.AWS_DEFAULT_REGION };
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    try {
+      const r = await runPolicy(missing, {
+        type: "aws:ec2/instance:Instance",
+        props: { ami: "ami-00000000000000001" },
+      });
+      assert.match(r.violations[0], /no region is set/);
+    } finally {
+      if (before.r !== undefined) process.env.AWS_REGION = before.r;
+      if (before.d !== undefined) process.env.AWS_DEFAULT_REGION = before.d;
+    }
+  });
+
+  it("takes the region from the resource's own region input first", async () => {
+    const r = await runPolicy(missing, {
+      type: "aws:ec2/instance:Instance",
+      props: { ami: "ami-0000000000000dead", region: "ap-south-1" },
+      providerProps: region,
+    });
+    assert.match(r.violations[0], /in ap-south-1/);
+  });
+});
+
+describe("ec2-ami-disallow-ignore-changes", () => {
+  it("blocks ignoreChanges on the AMI property", async () => {
+    const r = await runPolicy(mutable, {
+      type: "aws:ec2/launchTemplate:LaunchTemplate",
+      props: { imageId: "ami-00000000000000001" },
+      ignoreChanges: ["imageId", "tags"],
+    });
+    assert.equal(r.violations.length, 1);
+    assert.match(
+      r.violations[0],
+      /ignoreChanges on imageId keeps the old AMI running.*now ami-00000000000000001/,
+    );
+  });
+
+  it("blocks a wildcard and nested spot fleet paths; passes other ignored properties", async () => {
+    assert.equal(
+      (
+        await runPolicy(mutable, {
+          type: "aws:ec2/instance:Instance",
+          props: { ami: "ami-1" },
+          ignoreChanges: ["*"],
+        })
+      ).violations.length,
+      1,
+    );
+    assert.equal(
+      (
+        await runPolicy(mutable, {
+          type: "aws:ec2/spotFleetRequest:SpotFleetRequest",
+          props: {},
+          ignoreChanges: ["launchSpecifications[0].ami"],
+        })
+      ).violations.length,
+      1,
+    );
+    assert.deepEqual(
+      (
+        await runPolicy(mutable, {
+          type: "aws:ec2/instance:Instance",
+          props: { ami: "ami-1" },
+          ignoreChanges: ["tags"],
+        })
+      ).violations,
+      [],
+    );
+  });
+});
