@@ -11,7 +11,7 @@ import type {
 } from "@pulumi/policy";
 import type { AmiFacts } from "./facts";
 import { sourceFromEnvironment, type AmiSource } from "./lookup";
-import { judgeMissing, type Finding } from "./rules";
+import { judgeMissing, type Finding, type Severity } from "./rules";
 import { resolveSettings, SettingsError, type AmiGuardSettings } from "./settings";
 import { amiUses, resolveRegion, type AmiPurpose, type AmiUse } from "./resources";
 import { UNKNOWN, plain, rec, type Unknown } from "./values";
@@ -30,7 +30,12 @@ export interface ResourceView {
 
 export interface PolicyDefinition {
   name: string;
+  /** A short title for the Pulumi Cloud console. */
+  displayName: string;
   description: string;
+  severity: Severity;
+  /** The practices the policy enforces, e.g. `practice-1-trusted-amis`. */
+  tags: string[];
   remediationSteps: string;
   configSchema: PolicyConfigSchema;
   /** The resource types this policy judges (others are reported not applicable). */
@@ -87,7 +92,10 @@ export function resourcePolicy(def: PolicyDefinition): ResourceValidationPolicy 
   const types = new Set(def.types);
   return {
     name: def.name,
+    displayName: def.displayName,
     description: def.description,
+    severity: def.severity,
+    tags: def.tags,
     remediationSteps: def.remediationSteps,
     enforcementLevel: "mandatory",
     configSchema: def.configSchema,

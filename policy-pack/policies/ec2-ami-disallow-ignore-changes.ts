@@ -5,6 +5,9 @@ import { AMI_PROPERTIES, TYPES } from "../core/resources";
 /** Practice 9: immutable infrastructure — a new AMI rolls out by replacement, never ignored in place. */
 export const ec2AmiDisallowIgnoreChanges = resourcePolicy({
   name: RULES.mutable,
+  displayName: "Disallow ignoring AMI changes",
+  severity: "medium",
+  tags: ["ami-guard", "practice-9-immutable-infrastructure"],
   description:
     "Blocks resources that ignore changes to their AMI through the ignoreChanges resource option, because they keep old images running instead of rolling new ones out by replacement.",
   remediationSteps:

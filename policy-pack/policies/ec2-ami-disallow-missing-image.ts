@@ -5,6 +5,9 @@ import { TYPES } from "../core/resources";
 /** Practice 4 and 1: an AMI id EC2 does not know (deregistered, mistyped, not shared) is blocked. */
 export const ec2AmiDisallowMissingImage = resourcePolicy({
   name: RULES.missing,
+  displayName: "Disallow AMI ids EC2 does not know",
+  severity: "high",
+  tags: ["ami-guard", "practice-4-patch-and-replace"],
   description:
     "Blocks resources that reference an AMI id that EC2 does not know in the resource's region, or an image reference the pack cannot resolve, and reports AMI ids that are unknown until the update as checked at update.",
   remediationSteps:

@@ -7,6 +7,9 @@ import { UNKNOWN, str } from "../core/values";
 /** Practice 6: never public; only allow-listed accounts, organizations and OUs. */
 export const ec2AmiDisallowPublicSharing = resourcePolicy({
   name: RULES.shared,
+  displayName: "Disallow public AMIs and sharing outside the allow-list",
+  severity: "critical",
+  tags: ["ami-guard", "practice-6-limit-sharing"],
   description:
     "Blocks public AMIs (group all), AMIs shared with accounts, organizations or OUs outside the allow-list, launches of your own images that are public, and turning image block public access off.",
   remediationSteps:

@@ -6,6 +6,9 @@ import { TYPES } from "../core/resources";
 /** Practice 4: patch and replace often. */
 export const ec2AmiDisallowStaleImage = resourcePolicy({
   name: RULES.stale,
+  displayName: "Disallow old, deprecated or unavailable AMIs",
+  severity: "medium",
+  tags: ["ami-guard", "practice-4-patch-and-replace"],
   description:
     "Blocks resources that launch, copy or build on an AMI older than the maximum age, deprecated, or not available (deregistered, disabled, pending or failed).",
   remediationSteps:

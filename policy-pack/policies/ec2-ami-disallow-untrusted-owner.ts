@@ -7,6 +7,9 @@ import { UNKNOWN, list, rec, str, strList } from "../core/values";
 /** Practice 1: only AMIs from trusted owners and providers, never community images. */
 export const ec2AmiDisallowUntrustedOwner = resourcePolicy({
   name: RULES.untrusted,
+  displayName: "Disallow AMIs from untrusted owners",
+  severity: "high",
+  tags: ["ami-guard", "practice-1-trusted-amis"],
   description:
     "Blocks resources that launch, copy or build on an AMI whose owner is not a trusted account or provider, including public community images, and Allowed AMIs settings that are disabled or trust other providers.",
   remediationSteps:

@@ -10,6 +10,9 @@ const FIX_MADE =
 /** Practice 3: AMI data encrypted with customer-managed KMS keys. */
 export const ec2AmiRequireEncryption = resourcePolicy({
   name: RULES.unencrypted,
+  displayName: "Require AMIs encrypted with customer-managed keys",
+  severity: "high",
+  tags: ["ami-guard", "practice-3-encryption"],
   description:
     "Blocks resources that launch an AMI with unencrypted EBS snapshots or snapshots under a key that is not allowed, and resources that make AMIs without encryption under a customer-managed KMS key.",
   remediationSteps:

@@ -7,6 +7,9 @@ import { UNKNOWN } from "../core/values";
 /** Practice 5: versioning and tagging (version, environment, approval). */
 export const ec2AmiRequireTags = resourcePolicy({
   name: RULES.untagged,
+  displayName: "Require version, environment and approval tags on AMIs",
+  severity: "low",
+  tags: ["ami-guard", "practice-5-tagging"],
   description:
     "Blocks resources that launch an AMI without the required tags (or with tag values that are not allowed, such as an image that is not approved), and resources that make AMIs without the required tag keys.",
   remediationSteps:

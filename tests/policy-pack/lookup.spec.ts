@@ -60,13 +60,11 @@ describe("AMI look-ups against EC2 (aws-sdk-client-mock)", () => {
   });
 
   it("turns AccessDenied into a fail-closed error naming the cause, without a stack", async () => {
-    ec2
-      .on(DescribeImagesCommand)
-      .rejects(
-        Object.assign(new Error("You are not authorized to perform this operation."), {
-          name: "UnauthorizedOperation",
-        }),
-      );
+    ec2.on(DescribeImagesCommand).rejects(
+      Object.assign(new Error("You are not authorized to perform this operation."), {
+        name: "UnauthorizedOperation",
+      }),
+    );
     const src = new Ec2Source({ clientFor: () => client });
     const r = await src.lookup("ami-00000000000000001", "us-east-1");
     assert.equal(r.kind, "error");
