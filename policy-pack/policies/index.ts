@@ -6,6 +6,7 @@ import { ec2AmiDisallowPublicSharing } from "./ec2-ami-disallow-public-sharing";
 import { ec2AmiDisallowStaleImage } from "./ec2-ami-disallow-stale-image";
 import { ec2AmiDisallowMissingImage } from "./ec2-ami-disallow-missing-image";
 import { ec2AmiDisallowIgnoreChanges } from "./ec2-ami-disallow-ignore-changes";
+import { ec2AmiRequireTraceableImage } from "./ec2-ami-require-traceable-image";
 
 /** Every policy of the pack, in the order they report. */
 export const policies: Policy[] = [
@@ -16,4 +17,5 @@ export const policies: Policy[] = [
   ec2AmiDisallowStaleImage,
   ec2AmiDisallowMissingImage,
   ec2AmiDisallowIgnoreChanges,
+  ec2AmiRequireTraceableImage,
 ];

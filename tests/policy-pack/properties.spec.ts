@@ -74,7 +74,11 @@ const config = fc.oneof(
   ),
 );
 
+const resourcePolicies = policies.filter((p): p is ResourceValidationPolicy => "validateResource" in p);
+
 describe("every policy over random inputs", () => {
+  it("covers every resource policy of the pack", () => assert.equal(resourcePolicies.length, 7));
+
   before(() =>
     useImages([
       image({ ImageId: "ami-00000000000000001" }),
@@ -91,8 +95,8 @@ describe("every policy over random inputs", () => {
         fc.array(fc.constantFrom("ami", "imageId", "*", "tags"), { maxLength: 2 }),
         config,
         async (type, p, providerProps, ignoreChanges, cfg) => {
-          for (const policy of policies) {
-            const r = await runPolicy(policy as ResourceValidationPolicy, {
+          for (const policy of resourcePolicies) {
+            const r = await runPolicy(policy, {
               type,
               props: p,
               providerProps,
