@@ -252,13 +252,19 @@ export function defaultClientFor(region: string): Ec2Like {
   // Loaded lazily: the SDK costs start-up time that an inventory-backed run never needs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { EC2Client } = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
-  const maxAttempts = Number(process.env.AWS_MAX_ATTEMPTS) > 0 ? Number(process.env.AWS_MAX_ATTEMPTS) : 5;
+  const maxAttempts = positive(process.env.AWS_MAX_ATTEMPTS) ?? 5;
+  const requestTimeout = positive(process.env.AMI_GUARD_EC2_TIMEOUT_MS) ?? 15_000;
   return new EC2Client({
     region,
     retryMode: "adaptive",
     maxAttempts,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
+    requestHandler: { connectionTimeout: Math.min(5_000, requestTimeout), requestTimeout, throwOnRequestTimeout: true },
   });
+}
+
+function positive(text: string | undefined): number | undefined {
+  const n = Number(text);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 /** Chooses the source: the inventory named by `inventoryFile` or AMI_GUARD_INVENTORY, else EC2. */
