@@ -258,7 +258,11 @@ export function defaultClientFor(region: string): Ec2Like {
     region,
     retryMode: "adaptive",
     maxAttempts,
-    requestHandler: { connectionTimeout: Math.min(5_000, requestTimeout), requestTimeout, throwOnRequestTimeout: true },
+    requestHandler: {
+      connectionTimeout: Math.min(5_000, requestTimeout),
+      requestTimeout,
+      throwOnRequestTimeout: true,
+    },
   });
 }
 

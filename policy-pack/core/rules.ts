@@ -166,13 +166,20 @@ export function judgePermissions(
 }
 
 /**
- * Practice 6: never public, never outside the allow-list. A public AMI from AWS or a trusted provider is the
- * provider's business; a public AMI owned by anyone else (you, an allow-listed or trusted account) is a leak.
+ * Practice 6: never public, never outside the allow-list. A public AMI of AWS or a stranger is the owner's
+ * business (the trust rule blocks using a stranger's); a public AMI owned by you (a trusted or allow-listed
+ * account, or one whose launch permissions the caller can read) is a leak.
  */
 export function judgeSharing(f: AmiFacts, s: AmiGuardSettings): Finding[] {
   const out: Finding[] = [];
   const providerImage = f.ownerAlias !== undefined;
-  if (f.public && !providerImage) {
+  // "Ours": a trusted or allow-listed account, or one whose launch permissions we could read (the owner).
+  const ours =
+    !providerImage &&
+    (f.launchPermissions !== undefined ||
+      (f.ownerId !== undefined &&
+        (s.trustedOwners.includes(f.ownerId) || s.allowedAccounts.includes(f.ownerId))));
+  if (f.public && ours) {
     out.push({
       rule: RULES.shared,
       severity: "critical",

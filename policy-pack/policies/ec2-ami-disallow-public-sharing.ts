@@ -14,7 +14,12 @@ export const ec2AmiDisallowPublicSharing = resourcePolicy({
     "Blocks public AMIs (group all), AMIs shared with accounts, organizations or OUs outside the allow-list, launches of your own images that are public, and turning image block public access off.",
   remediationSteps:
     "1. Remove group=all launch permissions and keep image block public access at block-new-sharing in every region. 2. Share only with allowedAccounts, allowedOrganizations or allowedOrganizationalUnits. 3. Make any public image of yours private (aws ec2 modify-image-attribute --launch-permission Remove=[{Group=all}]).",
-  configSchema: configSchema(["allowedAccounts", "allowedOrganizations", "allowedOrganizationalUnits"]),
+  configSchema: configSchema([
+    "allowedAccounts",
+    "allowedOrganizations",
+    "allowedOrganizationalUnits",
+    "trustedOwners",
+  ]),
   types: [
     TYPES.instance,
     TYPES.launchTemplate,

@@ -11,7 +11,10 @@ function notFound(ids: string[]): Error {
 }
 
 describe("AMI look-ups against EC2 (aws-sdk-client-mock)", () => {
-  const ec2 = mockClient(EC2Client);
+  // The mock patches EC2Client for the whole process: install it for this suite only.
+  let ec2: ReturnType<typeof mockClient>;
+  before(() => (ec2 = mockClient(EC2Client)));
+  after(() => ec2.restore());
   const client = new EC2Client({
     region: "us-east-1",
     credentials: { accessKeyId: "a", secretAccessKey: "b" },

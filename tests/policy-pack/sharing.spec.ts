@@ -87,15 +87,27 @@ describe("ec2-ami-disallow-public-sharing", () => {
     assert.match(r.violations[1], /account 555555555555/);
   });
 
-  it("blocks launching a public image owned by a non-provider account, not Amazon's public images", async () => {
-    const run = (ami: string) =>
+  it("blocks launching a public image of ours (trusted or allow-listed owner), not Amazon's or a stranger's", async () => {
+    const run = (
+      ami: string,
+      config: Record<string, unknown> = { ...allow, trustedOwners: ["amazon", "111111111111"] },
+    ) =>
       runPolicy(policy, {
         type: "aws:ec2/instance:Instance",
         props: { ami },
         providerProps: region,
-        config: allow,
+        config,
       });
     assert.match((await run("ami-00000000000000002")).violations[0], /is public/);
+    assert.match(
+      (await run("ami-00000000000000002", { allowedAccounts: ["111111111111"] })).violations[0],
+      /is public/,
+    );
+    assert.deepEqual(
+      (await run("ami-00000000000000002", allow)).violations,
+      [],
+      "a stranger's image is the trust rule's",
+    );
     assert.deepEqual((await run("ami-00000000000000003")).violations, []);
     assert.deepEqual((await run("ami-00000000000000001")).violations, []);
   });
