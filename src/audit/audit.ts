@@ -1,0 +1,181 @@
+/**
+ * `runAudit`: reads every account and region (bounded concurrency), judges what it read with the rules core
+ * and the guardrail rules, and returns the report with its completeness stated: `complete` is true only when
+ * every read succeeded.
+ */
+import { SEVERITIES, type Severity } from "../../policy-pack/core/rules";
+import { UserError } from "../cli/errors";
+import {
+  AccountClients,
+  Calls,
+  callerAccount,
+  defaultRegion,
+  enabledRegions,
+  readTrails,
+  scanRegion,
+  type ClientOptions,
+  type StepError,
+} from "./aws";
+import type { AuditConfig } from "./config";
+import {
+  countBySeverity,
+  judgeAccountTrails,
+  judgeRegionGuardrailsFor,
+  judgeRegionImages,
+  severityRank,
+  sortFindings,
+  type AuditFinding,
+  type RawImage,
+  type RegionScan,
+} from "./judge";
+import { mapLimit } from "./limit";
+
+export interface AuditOptions {
+  /** Regions to audit; empty means the default region (or every enabled region with allRegions). */
+  regions: string[];
+  allRegions: boolean;
+  /** Roles to assume, one per account; empty audits the caller's own account. */
+  roleArns: string[];
+  config: AuditConfig;
+  failOn: Severity;
+  now: Date;
+  /** DescribeImageAttribute (and by-id DescribeImages) calls in flight per region. */
+  concurrency: number;
+  /** Regions scanned at once per account. */
+  regionConcurrency: number;
+  client: ClientOptions;
+  progress?: { add(n: number): void; tick(n?: number): void };
+}
+
+export interface AuditSummary {
+  complete: boolean;
+  generatedAt: string;
+  accounts: string[];
+  regions: string[];
+  imagesScanned: number;
+  imagesInUse: number;
+  instancesScanned: number;
+  launchTemplateVersionsScanned: number;
+  findings: number;
+  bySeverity: Record<Severity, number>;
+  failOn: Severity;
+  /** Findings at or above failOn. */
+  failing: number;
+  config: string;
+  apiCalls: Record<string, number>;
+  errors: StepError[];
+}
+
+export interface AuditReport {
+  findings: AuditFinding[];
+  summary: AuditSummary;
+  /** Owned images (with LaunchPermissions where read) and in-use images, in describe-images shape. */
+  inventory: RawImage[];
+}
+
+export const DEFAULT_CLIENT: ClientOptions = {
+  maxAttempts: 8,
+  connectionTimeoutMs: 5_000,
+  requestTimeoutMs: 20_000,
+};
+
+export async function runAudit(o: AuditOptions): Promise<AuditReport> {
+  const base = o.regions[0] ?? (await defaultRegion());
+  if (!base) {
+    throw new UserError(
+      "no AWS region: pass --region, or set AWS_REGION (or a region in the AWS_PROFILE profile)",
+    );
+  }
+  const calls = new Calls();
+  const targets: (string | undefined)[] = o.roleArns.length > 0 ? o.roleArns : [undefined];
+  const findings: AuditFinding[] = [];
+  const scans: RegionScan[] = [];
+  const accounts: string[] = [];
+  const regionsSeen = new Set<string>();
+
+  for (const roleArn of targets) {
+    const clients = new AccountClients(o.client, roleArn, base);
+    try {
+      const account = await calls.step(
+        { region: base },
+        roleArn
+          ? `sts:AssumeRole ${roleArn} (then sts:GetCallerIdentity)`
+          : "sts:GetCallerIdentity (credentials)",
+        () => callerAccount(calls, clients, base),
+      );
+      if (account === undefined) continue;
+      accounts.push(account);
+      let regions = o.regions;
+      if (o.allRegions) {
+        const enabled = await calls.step({ account, region: base }, "ec2:DescribeRegions", () =>
+          enabledRegions(calls, clients, base),
+        );
+        if (enabled === undefined) continue;
+        regions = enabled;
+      } else if (regions.length === 0) {
+        regions = [base];
+      }
+      for (const r of regions) regionsSeen.add(r);
+      const [accountScans, trails] = await Promise.all([
+        mapLimit(regions, o.regionConcurrency, (region) =>
+          scanRegion(calls, clients, account, region, { concurrency: o.concurrency, progress: o.progress }),
+        ),
+        readTrails(calls, clients, account, regions[0]),
+      ]);
+      for (const scan of accountScans) {
+        scans.push(scan);
+        findings.push(
+          ...judgeRegionImages(scan, o.config, o.now),
+          ...judgeRegionGuardrailsFor(scan, o.config),
+        );
+      }
+      if (trails !== undefined) findings.push(...judgeAccountTrails(trails, account, regions[0], o.config));
+    } finally {
+      clients.destroy();
+    }
+  }
+
+  const sorted = sortFindings(findings);
+  const threshold = severityRank(o.failOn);
+  const usedIds = new Set(scans.flatMap((s) => s.uses.map((u) => `${s.account}/${s.region}/${u.imageId}`)));
+  const summary: AuditSummary = {
+    complete: calls.errors.length === 0,
+    generatedAt: o.now.toISOString(),
+    accounts,
+    regions: [...regionsSeen].sort(),
+    imagesScanned: scans.reduce((n, s) => n + s.owned.length, 0),
+    imagesInUse: usedIds.size,
+    instancesScanned: new Set(
+      scans.flatMap((s) => s.uses.filter((u) => u.kind === "instance").map((u) => u.resource)),
+    ).size,
+    launchTemplateVersionsScanned: scans.reduce(
+      (n, s) => n + s.uses.filter((u) => u.kind === "launch-template").length,
+      0,
+    ),
+    findings: sorted.length,
+    bySeverity: countBySeverity(sorted),
+    failOn: o.failOn,
+    failing: sorted.filter((f) => severityRank(f.severity) >= threshold).length,
+    config: o.config.source,
+    apiCalls: Object.fromEntries(Object.entries(calls.count).sort(([a], [b]) => a.localeCompare(b))),
+    errors: calls.errors,
+  };
+  return { findings: sorted, summary, inventory: inventoryOf(scans) };
+}
+
+/** The describe-images inventory: owned images with their LaunchPermissions (our extension), then images in use. */
+export function inventoryOf(scans: readonly RegionScan[]): RawImage[] {
+  const out = new Map<string, RawImage>();
+  for (const s of scans)
+    for (const o of s.owned)
+      if (o.image.ImageId && !out.has(o.image.ImageId))
+        out.set(
+          o.image.ImageId,
+          o.launchPermissions ? { ...o.image, LaunchPermissions: o.launchPermissions } : { ...o.image },
+        );
+  for (const s of scans)
+    for (const [id, v] of s.used) if (typeof v === "object" && !out.has(id)) out.set(id, { ...v });
+  return [...out.values()].sort((a, b) => String(a.ImageId).localeCompare(String(b.ImageId)));
+}
+
+export { SEVERITIES };

@@ -1,0 +1,506 @@
+/**
+ * The audit's only contact with AWS: SDK clients per account and region (standard credential chain and
+ * endpoint variables, `sts:AssumeRole` for other accounts, adaptive retries, timeouts), and the reads that fill
+ * a RegionScan. Every call goes through `Calls.send`, which counts it; every failure is recorded as a StepError
+ * naming the call, account and region, never thrown past the step that made it.
+ */
+import {
+  DescribeImageAttributeCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  DescribeRegionsCommand,
+  EC2Client,
+  GetAllowedImagesSettingsCommand,
+  GetEbsDefaultKmsKeyIdCommand,
+  GetEbsEncryptionByDefaultCommand,
+  GetImageBlockPublicAccessStateCommand,
+  GetSnapshotBlockPublicAccessStateCommand,
+  type DescribeImagesResult,
+  type DescribeInstancesResult,
+  type DescribeLaunchTemplateVersionsResult,
+} from "@aws-sdk/client-ec2";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { BatchGetAccountStatusCommand, Inspector2Client } from "@aws-sdk/client-inspector2";
+import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from "@aws-sdk/client-cloudtrail";
+import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { LaunchPermission } from "../../policy-pack/core/facts";
+import { describeError } from "../../policy-pack/core/lookup";
+import type { RegionGuardrails, TrailFacts } from "./guardrails";
+import type { ImageUse, OwnedImage, RawImage, RegionScan } from "./judge";
+import { mapLimit } from "./limit";
+
+export interface ClientOptions {
+  /** Attempts per call, retries included (adaptive retry mode). */
+  maxAttempts: number;
+  /** Milliseconds to wait for a connection, and for an answer once connected. */
+  connectionTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+/** A failed read: what, where and why. The audit is incomplete when there is any. */
+export interface StepError {
+  account?: string;
+  region?: string;
+  step: string;
+  cause: string;
+}
+
+interface Sender {
+  send(command: unknown): Promise<unknown>;
+}
+
+/** Counts every AWS call by operation, and records failures. */
+export class Calls {
+  readonly count: Record<string, number> = {};
+  readonly errors: StepError[] = [];
+
+  async send<T>(client: Sender, command: { constructor: { name: string } }): Promise<T> {
+    const op = command.constructor.name.replace(/Command$/, "");
+    this.count[op] = (this.count[op] ?? 0) + 1;
+    return (await client.send(command)) as T;
+  }
+
+  /** Runs `fn`; on failure records a StepError and returns undefined. */
+  async step<T>(
+    where: { account?: string; region?: string },
+    step: string,
+    fn: () => Promise<T>,
+  ): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (e) {
+      this.errors.push({ ...where, step, cause: describeError(e) });
+      return undefined;
+    }
+  }
+
+  get total(): number {
+    return Object.values(this.count).reduce((a, b) => a + b, 0);
+  }
+}
+
+/** The clients of one account (the caller's credentials, or an assumed role), one per service and region. */
+export class AccountClients {
+  private readonly cache = new Map<string, unknown>();
+  /** The assumed role's credentials, shared by every client of the account (one AssumeRole per expiry). */
+  readonly credentials?: () => Promise<AwsCredentials>;
+
+  constructor(
+    private readonly options: ClientOptions,
+    readonly roleArn?: string,
+    baseRegion?: string,
+  ) {
+    if (roleArn) {
+      this.credentials = memoize(
+        fromTemporaryCredentials({
+          params: { RoleArn: roleArn, RoleSessionName: "ami-guard-audit", DurationSeconds: 3600 },
+          clientConfig: {
+            region: baseRegion,
+            maxAttempts: options.maxAttempts,
+            requestHandler: this.handler(),
+          },
+        }),
+      );
+    }
+  }
+
+  private handler() {
+    // Without throwOnRequestTimeout the SDK's handler only logs a warning and keeps waiting.
+    return {
+      connectionTimeout: this.options.connectionTimeoutMs,
+      requestTimeout: this.options.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    };
+  }
+
+  private get<T>(kind: string, region: string, make: (config: Record<string, unknown>) => T): T {
+    const key = `${kind}/${region}`;
+    let c = this.cache.get(key) as T | undefined;
+    if (!c) {
+      c = make({
+        region,
+        credentials: this.credentials,
+        retryMode: "adaptive",
+        maxAttempts: this.options.maxAttempts,
+        requestHandler: this.handler(),
+      });
+      this.cache.set(key, c);
+    }
+    return c;
+  }
+
+  ec2(region: string): EC2Client {
+    return this.get("ec2", region, (c) => new EC2Client(c));
+  }
+  sts(region: string): STSClient {
+    return this.get("sts", region, (c) => new STSClient(c));
+  }
+  inspector(region: string): Inspector2Client {
+    return this.get("inspector2", region, (c) => new Inspector2Client(c));
+  }
+  cloudtrail(region: string): CloudTrailClient {
+    return this.get("cloudtrail", region, (c) => new CloudTrailClient(c));
+  }
+
+  destroy(): void {
+    for (const c of this.cache.values()) (c as { destroy(): void }).destroy();
+    this.cache.clear();
+  }
+}
+
+type AwsCredentials = Awaited<ReturnType<ReturnType<typeof fromTemporaryCredentials>>>;
+
+/** Shares one credentials promise until five minutes before it expires; a failure is not cached. */
+function memoize(provider: () => Promise<AwsCredentials>): () => Promise<AwsCredentials> {
+  let current: Promise<AwsCredentials> | undefined;
+  let refreshAt = 0;
+  return () => {
+    if (!current || Date.now() >= refreshAt) {
+      refreshAt = Number.POSITIVE_INFINITY;
+      const p = provider().then(
+        (c) => {
+          refreshAt = c.expiration ? c.expiration.getTime() - 300_000 : Number.POSITIVE_INFINITY;
+          return c;
+        },
+        (e: unknown) => {
+          if (current === p) current = undefined;
+          throw e;
+        },
+      );
+      current = p;
+    }
+    return current;
+  };
+}
+
+/** The region the SDK would use: AWS_REGION, else the region of the profile (AWS_PROFILE) in the shared config. */
+export async function defaultRegion(): Promise<string | undefined> {
+  const c = new STSClient({});
+  try {
+    return await c.config.region();
+  } catch {
+    return undefined;
+  } finally {
+    c.destroy();
+  }
+}
+
+/** Follows NextToken until it runs out; an answer that repeats its token is an error, not an endless loop. */
+export async function paginate<T>(
+  fetch: (token?: string) => Promise<{ items: T[]; next?: string }>,
+): Promise<T[]> {
+  const out: T[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await fetch(token);
+    out.push(...page.items);
+    token = page.next || undefined;
+    if (token !== undefined) {
+      if (seen.has(token))
+        throw Object.assign(new Error(`pagination repeated NextToken ${token}`), { name: "PaginationLoop" });
+      seen.add(token);
+    }
+  } while (token !== undefined);
+  return out;
+}
+
+export async function callerAccount(calls: Calls, clients: AccountClients, region: string): Promise<string> {
+  const r = await calls.send<{ Account?: string }>(clients.sts(region), new GetCallerIdentityCommand({}));
+  if (!r.Account)
+    throw Object.assign(new Error("GetCallerIdentity returned no account"), { name: "MalformedResponse" });
+  return r.Account;
+}
+
+/** The regions enabled for the account (opted-in or not requiring opt-in). */
+export async function enabledRegions(
+  calls: Calls,
+  clients: AccountClients,
+  region: string,
+): Promise<string[]> {
+  const r = await calls.send<{ Regions?: { RegionName?: string }[] }>(
+    clients.ec2(region),
+    new DescribeRegionsCommand({ AllRegions: false }),
+  );
+  return (r.Regions ?? [])
+    .map((x) => x.RegionName)
+    .filter((x): x is string => !!x)
+    .sort();
+}
+
+export interface ScanOptions {
+  /** DescribeImageAttribute calls in flight per region (the one per-image call). */
+  concurrency: number;
+  /** Called as work is found (add) and done (tick), for a progress bar. */
+  progress?: { add(n: number): void; tick(n?: number): void };
+}
+
+const NOT_FOUND = new Set(["InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable"]);
+const IN_USE_STATES = ["pending", "running", "stopping", "stopped"];
+
+/** Reads everything the audit judges in one region of one account. Never rejects; failures go to `calls`. */
+export async function scanRegion(
+  calls: Calls,
+  clients: AccountClients,
+  account: string,
+  region: string,
+  options: ScanOptions,
+): Promise<RegionScan> {
+  const where = { account, region };
+  const ec2 = clients.ec2(region);
+  const progress = options.progress;
+  progress?.add(5);
+
+  const [ownedImages, instanceUses, templateUses, guardrails] = await Promise.all([
+    calls.step(where, "ec2:DescribeImages (Owners=self)", () =>
+      paginate<RawImage>(async (NextToken) => {
+        const r = await calls.send<DescribeImagesResult>(
+          ec2,
+          new DescribeImagesCommand({
+            Owners: ["self"],
+            IncludeDeprecated: true,
+            MaxResults: 1000,
+            NextToken,
+          }),
+        );
+        return { items: (r.Images ?? []) as RawImage[], next: r.NextToken };
+      }),
+    ),
+    calls.step(where, "ec2:DescribeInstances", () =>
+      paginate<ImageUse>(async (NextToken) => {
+        const r = await calls.send<DescribeInstancesResult>(
+          ec2,
+          new DescribeInstancesCommand({
+            MaxResults: 1000,
+            NextToken,
+            Filters: [{ Name: "instance-state-name", Values: IN_USE_STATES }],
+          }),
+        );
+        const items: ImageUse[] = [];
+        for (const res of r.Reservations ?? [])
+          for (const i of res.Instances ?? [])
+            if (i.ImageId && i.InstanceId)
+              items.push({ imageId: i.ImageId, resource: i.InstanceId, kind: "instance" });
+        return { items, next: r.NextToken };
+      }),
+    ),
+    calls.step(where, "ec2:DescribeLaunchTemplateVersions ($Default, $Latest)", () =>
+      paginate<ImageUse>(async (NextToken) => {
+        const r = await calls.send<DescribeLaunchTemplateVersionsResult>(
+          ec2,
+          new DescribeLaunchTemplateVersionsCommand({
+            Versions: ["$Default", "$Latest"],
+            ResolveAlias: true,
+            MaxResults: 200,
+            NextToken,
+          }),
+        );
+        const items: ImageUse[] = [];
+        for (const v of r.LaunchTemplateVersions ?? []) {
+          const id = v.LaunchTemplateData?.ImageId;
+          if (!id || !id.startsWith("ami-") || !v.LaunchTemplateId) continue;
+          const name = v.LaunchTemplateName ? `${v.LaunchTemplateName}, ` : "";
+          items.push({
+            imageId: id,
+            resource: `${v.LaunchTemplateId} (${name}version ${v.VersionNumber ?? "?"})`,
+            kind: "launch-template",
+          });
+        }
+        return { items, next: r.NextToken };
+      }),
+    ),
+    readGuardrails(calls, clients, account, region),
+  ]);
+  progress?.tick(4);
+
+  // Launch permissions: one call per owned image (there is no batch call), at bounded concurrency.
+  const images = ownedImages ?? [];
+  progress?.add(images.length);
+  let failed = 0;
+  let firstCause = "";
+  const owned: OwnedImage[] = await mapLimit(images, options.concurrency, async (image) => {
+    try {
+      const r = await calls.send<{ LaunchPermissions?: LaunchPermission[] }>(
+        ec2,
+        new DescribeImageAttributeCommand({ ImageId: image.ImageId, Attribute: "launchPermission" }),
+      );
+      return { image, launchPermissions: r.LaunchPermissions ?? [] };
+    } catch (e) {
+      if (failed++ === 0) firstCause = `${image.ImageId}: ${describeError(e)}`;
+      return { image };
+    } finally {
+      progress?.tick();
+    }
+  });
+  if (failed > 0) {
+    calls.errors.push({
+      ...where,
+      step: `ec2:DescribeImageAttribute launchPermission (${failed} of ${images.length} images)`,
+      cause: firstCause,
+    });
+  }
+
+  // Images in use that the owned listing did not cover: batched DescribeImages by id.
+  const uses = [...(instanceUses ?? []), ...(templateUses ?? [])];
+  const ownedIds = new Set(images.map((i) => i.ImageId));
+  const wanted = [...new Set(uses.map((u) => u.imageId))].filter((id) => !ownedIds.has(id)).sort();
+  const used = new Map<string, RawImage | "not-found" | "error">();
+  const batches: string[][] = [];
+  for (let i = 0; i < wanted.length; i += 100) batches.push(wanted.slice(i, i + 100));
+  const batchErrors: string[] = [];
+  await mapLimit(batches, options.concurrency, async (ids) => {
+    for (const [id, r] of await describeByIds(calls, ec2, ids, batchErrors)) used.set(id, r);
+  });
+  if (batchErrors.length > 0) {
+    const n = [...used.values()].filter((v) => v === "error").length;
+    calls.errors.push({ ...where, step: `ec2:DescribeImages (${n} image(s) in use)`, cause: batchErrors[0] });
+  }
+  progress?.tick();
+  return { account, region, owned, used, uses, guardrails };
+}
+
+/** DescribeImages for ids; a not-found error splits the batch so one deregistered id cannot hide the rest. */
+async function describeByIds(
+  calls: Calls,
+  ec2: EC2Client,
+  ids: string[],
+  errors: string[],
+): Promise<Map<string, RawImage | "not-found" | "error">> {
+  const out = new Map<string, RawImage | "not-found" | "error">();
+  try {
+    const r = await calls.send<DescribeImagesResult>(
+      ec2,
+      new DescribeImagesCommand({ ImageIds: ids, IncludeDeprecated: true, IncludeDisabled: true }),
+    );
+    for (const image of (r.Images ?? []) as RawImage[])
+      if (image.ImageId && ids.includes(image.ImageId)) out.set(image.ImageId, image);
+    for (const id of ids) if (!out.has(id)) out.set(id, "not-found");
+  } catch (e) {
+    const name = (e as { Code?: string; name?: string })?.Code ?? (e as { name?: string })?.name ?? "";
+    if (NOT_FOUND.has(name)) {
+      if (ids.length === 1) {
+        out.set(ids[0], "not-found");
+      } else {
+        const mid = Math.ceil(ids.length / 2);
+        for (const half of [ids.slice(0, mid), ids.slice(mid)])
+          for (const [k, v] of await describeByIds(calls, ec2, half, errors)) out.set(k, v);
+      }
+    } else {
+      errors.push(describeError(e));
+      for (const id of ids) out.set(id, "error");
+    }
+  }
+  return out;
+}
+
+/** Reads the region's guardrail settings; each one that fails is left undefined and recorded. */
+async function readGuardrails(
+  calls: Calls,
+  clients: AccountClients,
+  account: string,
+  region: string,
+): Promise<RegionGuardrails> {
+  const where = { account, region };
+  const ec2 = clients.ec2(region);
+  const [enc, key, image, snapshot, allowed, inspector] = await Promise.all([
+    calls.step(where, "ec2:GetEbsEncryptionByDefault", () =>
+      calls.send<{ EbsEncryptionByDefault?: boolean }>(ec2, new GetEbsEncryptionByDefaultCommand({})),
+    ),
+    calls.step(where, "ec2:GetEbsDefaultKmsKeyId", () =>
+      calls.send<{ KmsKeyId?: string }>(ec2, new GetEbsDefaultKmsKeyIdCommand({})),
+    ),
+    calls.step(where, "ec2:GetImageBlockPublicAccessState", () =>
+      calls.send<{ ImageBlockPublicAccessState?: string }>(
+        ec2,
+        new GetImageBlockPublicAccessStateCommand({}),
+      ),
+    ),
+    calls.step(where, "ec2:GetSnapshotBlockPublicAccessState", () =>
+      calls.send<{ State?: string }>(ec2, new GetSnapshotBlockPublicAccessStateCommand({})),
+    ),
+    calls.step(where, "ec2:GetAllowedImagesSettings", () =>
+      calls.send<{ State?: string; ImageCriteria?: unknown[]; ManagedBy?: string }>(
+        ec2,
+        new GetAllowedImagesSettingsCommand({}),
+      ),
+    ),
+    calls.step(where, "inspector2:BatchGetAccountStatus", async () => {
+      const r = await calls.send<{
+        accounts?: { accountId?: string; resourceState?: { ec2?: { status?: string } } }[];
+        failedAccounts?: { accountId?: string; errorCode?: string; errorMessage?: string }[];
+      }>(clients.inspector(region), new BatchGetAccountStatusCommand({ accountIds: [account] }));
+      const failed = r.failedAccounts?.find((a) => a.accountId === account);
+      if (failed)
+        throw Object.assign(new Error(failed.errorMessage ?? "failed"), {
+          name: failed.errorCode ?? "FailedAccount",
+        });
+      const status = r.accounts?.find((a) => a.accountId === account)?.resourceState?.ec2?.status;
+      if (!status)
+        throw Object.assign(new Error(`no EC2 status for account ${account}`), { name: "MalformedResponse" });
+      return status;
+    }),
+  ]);
+  return {
+    ebsEncryptionByDefault: enc === undefined ? undefined : enc.EbsEncryptionByDefault === true,
+    ebsDefaultKmsKeyId: key?.KmsKeyId,
+    imageBlockPublicAccess:
+      image === undefined ? undefined : (image.ImageBlockPublicAccessState ?? "unblocked"),
+    snapshotBlockPublicAccess: snapshot === undefined ? undefined : (snapshot.State ?? "unblocked"),
+    allowedImages:
+      allowed === undefined
+        ? undefined
+        : {
+            state: allowed.State ?? "disabled",
+            criteria: allowed.ImageCriteria?.length ?? 0,
+            managedBy: allowed.ManagedBy,
+          },
+    inspectorEc2: inspector,
+  };
+}
+
+/** The account's trails as seen from `region` (shadow trails included) and the status of its multi-region ones. */
+export async function readTrails(
+  calls: Calls,
+  clients: AccountClients,
+  account: string,
+  region: string,
+): Promise<TrailFacts[] | undefined> {
+  const where = { account, region };
+  const r = await calls.step(where, "cloudtrail:DescribeTrails", () =>
+    calls.send<{
+      trailList?: {
+        Name?: string;
+        TrailARN?: string;
+        HomeRegion?: string;
+        IsMultiRegionTrail?: boolean;
+        IsOrganizationTrail?: boolean;
+        LogFileValidationEnabled?: boolean;
+      }[];
+    }>(clients.cloudtrail(region), new DescribeTrailsCommand({ includeShadowTrails: true })),
+  );
+  if (r === undefined) return undefined;
+  return Promise.all(
+    (r.trailList ?? []).map(async (t): Promise<TrailFacts> => {
+      const facts: TrailFacts = {
+        name: t.Name ?? t.TrailARN ?? "unnamed trail",
+        arn: t.TrailARN,
+        homeRegion: t.HomeRegion,
+        multiRegion: t.IsMultiRegionTrail === true,
+        organization: t.IsOrganizationTrail === true,
+        logFileValidation: t.LogFileValidationEnabled === true,
+      };
+      if (facts.multiRegion) {
+        const home = t.HomeRegion ?? region;
+        const s = await calls.step({ account, region: home }, `cloudtrail:GetTrailStatus ${facts.name}`, () =>
+          calls.send<{ IsLogging?: boolean }>(
+            clients.cloudtrail(home),
+            new GetTrailStatusCommand({ Name: t.TrailARN ?? t.Name }),
+          ),
+        );
+        facts.logging = s === undefined ? undefined : s.IsLogging === true;
+      }
+      return facts;
+    }),
+  );
+}

@@ -1,0 +1,203 @@
+/**
+ * `ami-guard audit`: the detective side of the pack. Reads the AMIs one or more accounts own and run, and their
+ * account guardrails, judges them with the same rules core as the policy pack, and prints a table, JSON or
+ * SARIF. Exit 0 clean, 1 findings at or above --fail-on, 2 when the audit could not complete.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Option, type Command } from "commander";
+import { SEVERITIES, type Severity } from "../../policy-pack/core/rules";
+import { EXIT, UserError, setExitCode } from "../cli/errors";
+import { DEFAULT_CLIENT, runAudit, type AuditReport } from "./audit";
+import { loadConfig } from "./config";
+import { writeInventory } from "./inventory";
+import { FORMATS, toJson, toSarif, toTable, type Format } from "./report";
+
+interface AuditFlags {
+  region: string[];
+  allRegions?: boolean;
+  roleArn: string[];
+  format: Format;
+  failOn: Severity;
+  exportInventory?: string;
+  config?: string;
+  concurrency: number;
+  maxAttempts?: number;
+  timeout: number;
+  now?: string;
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
+
+function collect(value: string, previous: string[]): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(",")
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
+}
+
+function intIn(min: number, max: number, what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new UserError(
+        `${what} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`,
+      );
+    return n;
+  };
+}
+
+/** The package's version, from the package.json above this file (source or compiled tree). */
+export function packageVersion(): string {
+  for (const up of ["../..", "../../.."]) {
+    try {
+      const p = JSON.parse(fs.readFileSync(path.join(__dirname, up, "package.json"), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
+      if (p.name === "ami-guard" && p.version) return p.version;
+    } catch {
+      // try the next level
+    }
+  }
+  return "0.0.0";
+}
+
+/** A progress bar on stderr for a terminal; nothing otherwise. */
+async function withProgress<T>(
+  enabled: boolean,
+  run: (p?: { add(n: number): void; tick(n?: number): void }) => Promise<T>,
+): Promise<T> {
+  if (!enabled) return run(undefined);
+  const { SingleBar, Presets } = await import("cli-progress");
+  const bar = new SingleBar(
+    {
+      format: "auditing {bar} {value}/{total} reads | {duration_formatted}",
+      hideCursor: true,
+      clearOnComplete: true,
+      stream: process.stderr,
+    },
+    Presets.shades_classic,
+  );
+  let total = 0;
+  bar.start(0, 0);
+  try {
+    return await run({
+      add: (n) => {
+        total += n;
+        bar.setTotal(total);
+      },
+      tick: (n = 1) => bar.increment(n),
+    });
+  } finally {
+    bar.stop();
+  }
+}
+
+/** The table's width: the terminal's (at least 80), or 100 when stdout is not a terminal. */
+function tableWidth(): number {
+  return process.stdout.isTTY ? Math.max(80, process.stdout.columns ?? 100) : 100;
+}
+
+export function render(report: AuditReport, format: Format, version: string, width?: number): string {
+  if (format === "json") return toJson(report);
+  if (format === "sarif") return toSarif(report, version);
+  return toTable(report, width);
+}
+
+export async function auditAction(flags: AuditFlags): Promise<void> {
+  // The SDK's notice about its future Node.js support is not the auditor's business and would bury the one-line
+  // error a failed audit ends with; an explicit setting of the variable still wins.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  for (const r of flags.region)
+    if (!REGION.test(r))
+      throw new UserError(`--region ${JSON.stringify(r)} is not an AWS region name (e.g. us-east-1)`);
+  for (const a of flags.roleArn)
+    if (!ROLE_ARN.test(a))
+      throw new UserError(
+        `--role-arn ${JSON.stringify(a)} is not an IAM role ARN (arn:aws:iam::123456789012:role/Name)`,
+      );
+  const now = flags.now === undefined ? new Date() : new Date(flags.now);
+  if (Number.isNaN(now.getTime())) throw new UserError(`--now ${JSON.stringify(flags.now)} is not a date`);
+  const config = loadConfig(flags.config);
+  const envAttempts = Number(process.env.AWS_MAX_ATTEMPTS);
+  const maxAttempts =
+    flags.maxAttempts ??
+    (Number.isInteger(envAttempts) && envAttempts > 0 ? envAttempts : DEFAULT_CLIENT.maxAttempts);
+
+  const report = await withProgress(flags.format === "table" && process.stderr.isTTY === true, (progress) =>
+    runAudit({
+      regions: [...new Set(flags.region)],
+      allRegions: flags.allRegions === true,
+      roleArns: [...new Set(flags.roleArn)],
+      config,
+      failOn: flags.failOn,
+      now,
+      concurrency: flags.concurrency,
+      regionConcurrency: 4,
+      client: { ...DEFAULT_CLIENT, maxAttempts, requestTimeoutMs: flags.timeout * 1000 },
+      progress,
+    }),
+  );
+
+  const s = report.summary;
+  if (!s.complete) {
+    // The partial report is printed (and says it is partial), the inventory is not written, and the exit is 2.
+    process.stdout.write(render(report, flags.format, packageVersion(), tableWidth()));
+    const first = s.errors[0];
+    const where = [first.account, first.region].filter(Boolean).join(" ");
+    const more = s.errors.length > 1 ? ` (and ${s.errors.length - 1} more failed read(s))` : "";
+    const skipped = flags.exportInventory ? `; inventory ${flags.exportInventory} not written` : "";
+    throw new UserError(
+      `audit incomplete: ${first.step}${where ? ` in ${where}` : ""} failed: ${first.cause}${more}${skipped}`,
+    );
+  }
+  if (flags.exportInventory) writeInventory(flags.exportInventory, report.inventory);
+  process.stdout.write(render(report, flags.format, packageVersion(), tableWidth()));
+  setExitCode(s.failing > 0 ? EXIT.findings : EXIT.ok);
+}
+
+/** Registers `ami-guard audit`. */
+export function registerAuditCommand(program: Command): void {
+  program
+    .command("audit")
+    .description("Audit the AMIs an account owns and runs, and its account guardrails.")
+    .addOption(
+      new Option("--region <region>", "region to audit (repeatable, or comma-separated)")
+        .argParser(collect)
+        .default([], "the SDK's region (AWS_REGION or the profile's)"),
+    )
+    .addOption(new Option("--all-regions", "audit every region enabled for the account").conflicts("region"))
+    .addOption(
+      new Option("--role-arn <arn>", "auditor role to assume, one per account (repeatable)")
+        .argParser(collect)
+        .default([], "the caller's own account"),
+    )
+    .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("table"))
+    .addOption(
+      new Option("--fail-on <severity>", "exit 1 when a finding is at or above this severity")
+        .choices(SEVERITIES)
+        .default("low"),
+    )
+    .option(
+      "--config <file>",
+      "policy pack config file (JSON or YAML) with the settings; default: the pack's defaults",
+    )
+    .option(
+      "--export-inventory <file>",
+      "write the describe-images JSON (with LaunchPermissions) the offline preview reads",
+    )
+    .option("--concurrency <n>", "per-image calls in flight per region", intIn(1, 64, "--concurrency"), 8)
+    .option(
+      "--max-attempts <n>",
+      "attempts per AWS call, retries included (default: AWS_MAX_ATTEMPTS or 8)",
+      intIn(1, 20, "--max-attempts"),
+    )
+    .option("--timeout <seconds>", "seconds to wait for each AWS answer", intIn(1, 300, "--timeout"), 20)
+    .addOption(new Option("--now <date>", "judge ages as of this date (tests)").hideHelp())
+    .action(auditAction);
+}

@@ -1,0 +1,102 @@
+/**
+ * The audit's reading of the policy pack's configuration file (`--policy-pack-config`): policy name → its
+ * properties, or an enforcement level. Each rule is judged with its own policy's settings, exactly as the pack
+ * would, and a policy set to `disabled` is not audited.
+ */
+import * as fs from "node:fs";
+import * as YAML from "yaml";
+import { RULES } from "../../policy-pack/core/rules";
+import { resolveSettings, SettingsError, type AmiGuardSettings } from "../../policy-pack/core/settings";
+import { UserError } from "../cli/errors";
+import { GUARDRAIL_RULES } from "./guardrails";
+
+export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
+
+export interface AuditConfig {
+  /** Where the configuration came from (a file name, or "the pack's defaults"). */
+  readonly source: string;
+  /** The settings of the policy (or guardrail rule) `rule`: its section merged over the defaults. */
+  settingsFor(rule: string): AmiGuardSettings;
+  /** False when the rule's policy is set to `disabled` (itself or through `all`). */
+  enabled(rule: string): boolean;
+}
+
+/** The rules the audit knows: the pack's AMI rules and the audit's own account guardrail rules. */
+export const KNOWN_RULES: readonly string[] = [...Object.values(RULES), ...Object.values(GUARDRAIL_RULES)];
+
+/** Builds the configuration from a parsed document (the file's content); `where` names it in errors. */
+export function parseConfig(doc: unknown, where: string): AuditConfig {
+  if (doc === undefined || doc === null) doc = {};
+  if (typeof doc !== "object" || Array.isArray(doc)) {
+    throw new UserError(
+      `${where}: the configuration must be an object mapping policy names to their settings`,
+    );
+  }
+  const settings = new Map<string, AmiGuardSettings>();
+  const levels = new Map<string, string>();
+  let allLevel: string | undefined;
+  const level = (value: unknown, name: string): string => {
+    if (typeof value !== "string" || !(ENFORCEMENT_LEVELS as readonly string[]).includes(value)) {
+      throw new UserError(`${where}: ${name} must be one of ${ENFORCEMENT_LEVELS.join(", ")}`);
+    }
+    return value;
+  };
+  for (const [name, section] of Object.entries(doc as Record<string, unknown>)) {
+    if (name === "all") {
+      const v =
+        section !== null && typeof section === "object"
+          ? (section as Record<string, unknown>).enforcementLevel
+          : section;
+      allLevel = level(v, "all");
+      continue;
+    }
+    if (typeof section === "string") {
+      levels.set(name, level(section, name));
+      continue;
+    }
+    try {
+      // Every section is checked, including policies the audit does not run, so a bad value never hides.
+      settings.set(name, resolveSettings(section, name));
+    } catch (e) {
+      if (e instanceof SettingsError) throw new UserError(`${where}: ${e.message}`);
+      throw e;
+    }
+    const lv = (section as Record<string, unknown>)?.enforcementLevel;
+    if (lv !== undefined) levels.set(name, level(lv, `${name}.enforcementLevel`));
+  }
+  const defaults = resolveSettings(undefined);
+  return {
+    source: where,
+    settingsFor: (rule) => settings.get(rule) ?? fallback(rule, settings) ?? defaults,
+    enabled: (rule) => (levels.get(rule) ?? allLevel) !== "disabled",
+  };
+}
+
+/** The EBS default-key guardrail reads the encryption policy's allowedKmsKeys unless it has its own section. */
+function fallback(rule: string, settings: Map<string, AmiGuardSettings>): AmiGuardSettings | undefined {
+  if (rule === GUARDRAIL_RULES.ebsDefaultKey) return settings.get(RULES.unencrypted);
+  return undefined;
+}
+
+/** Reads the configuration file (JSON, or YAML when it ends in .yaml/.yml); no file means the pack's defaults. */
+export function loadConfig(file: string | undefined): AuditConfig {
+  if (file === undefined) return parseConfig({}, "the pack's defaults");
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `cannot read config ${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`,
+    );
+  }
+  let doc: unknown;
+  try {
+    doc = /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);
+  } catch (e) {
+    throw new UserError(
+      `${file} is not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"} (${(e as Error).message.split("\n")[0]})`,
+    );
+  }
+  return parseConfig(doc, file);
+}

@@ -1,0 +1,199 @@
+/**
+ * Pure judging of what the audit read: the core's AMI rules, each with its own policy's settings, over the
+ * images an account owns and the images its instances and launch templates use; then the guardrail rules.
+ */
+import { factsFromImage, type AmiFacts, type LaunchPermission } from "../../policy-pack/core/facts";
+import {
+  RULES,
+  SEVERITIES,
+  judgeEncryption,
+  judgeFreshness,
+  judgeMissing,
+  judgeSharing,
+  judgeTags,
+  judgeTrust,
+  type Finding,
+  type Severity,
+} from "../../policy-pack/core/rules";
+import type { AuditConfig } from "./config";
+import {
+  judgeRegionGuardrails,
+  judgeTrails,
+  type GuardrailRule,
+  type RegionGuardrails,
+  type TrailFacts,
+} from "./guardrails";
+
+/** One image as DescribeImages returns it (SDK or CLI JSON: PascalCase keys). */
+export type RawImage = Record<string, unknown> & { ImageId?: string };
+
+/** A resource that launches (or will launch) an image. */
+export interface ImageUse {
+  imageId: string;
+  /** e.g. `i-0abc` or `lt-0abc (web, version 3)`. */
+  resource: string;
+  kind: "instance" | "launch-template";
+}
+
+export interface OwnedImage {
+  image: RawImage;
+  /** From DescribeImageAttribute; undefined when they could not be read (an audit error says why). */
+  launchPermissions?: LaunchPermission[];
+}
+
+/** What the audit read in one region of one account. */
+export interface RegionScan {
+  account: string;
+  region: string;
+  owned: OwnedImage[];
+  /** Images in use that the account does not own (or owns but were not listed): raw, not found, or unreadable. */
+  used: Map<string, RawImage | "not-found" | "error">;
+  uses: ImageUse[];
+  guardrails: RegionGuardrails;
+}
+
+export interface AuditFinding {
+  account: string;
+  region: string;
+  /** The AMI, for image findings; undefined for account guardrail findings. */
+  imageId?: string;
+  /** The AMI id, or `account` for guardrail findings. */
+  resource: string;
+  rule: string;
+  severity: Severity;
+  message: string;
+  fix: string;
+  /** The resources that still use the image, when it is in use. */
+  usedBy?: string[];
+}
+
+/** Every AMI rule, each judged with its own policy's settings (judgeAmi's rules, in its order). */
+export function judgeImage(f: AmiFacts, cfg: AuditConfig, now: Date): Finding[] {
+  const out: Finding[] = [];
+  if (cfg.enabled(RULES.untrusted)) out.push(...judgeTrust(f, cfg.settingsFor(RULES.untrusted)));
+  if (cfg.enabled(RULES.unencrypted)) out.push(...judgeEncryption(f, cfg.settingsFor(RULES.unencrypted)));
+  if (cfg.enabled(RULES.untagged)) out.push(...judgeTags(f, cfg.settingsFor(RULES.untagged)));
+  if (cfg.enabled(RULES.shared)) out.push(...judgeSharing(f, cfg.settingsFor(RULES.shared)));
+  if (cfg.enabled(RULES.stale)) out.push(...judgeFreshness(f, cfg.settingsFor(RULES.stale), now));
+  return out;
+}
+
+const LISTED_USERS = 5;
+
+function users(list: string[]): string {
+  const shown = list.slice(0, LISTED_USERS).join(", ");
+  return list.length > LISTED_USERS ? `${shown} and ${list.length - LISTED_USERS} more` : shown;
+}
+
+/** The image findings of one region: owned images, then in-use images the account does not own. */
+export function judgeRegionImages(scan: RegionScan, cfg: AuditConfig, now: Date): AuditFinding[] {
+  const usedBy = new Map<string, string[]>();
+  for (const u of scan.uses) {
+    const list = usedBy.get(u.imageId) ?? [];
+    if (!list.includes(u.resource)) list.push(u.resource);
+    usedBy.set(u.imageId, list);
+  }
+  const out: AuditFinding[] = [];
+  const add = (imageId: string, findings: Finding[]) => {
+    const inUse = usedBy.get(imageId);
+    for (const f of findings) {
+      const stillUsed = inUse && (f.rule === RULES.stale || f.rule === RULES.missing);
+      out.push({
+        account: scan.account,
+        region: scan.region,
+        imageId,
+        resource: imageId,
+        rule: f.rule,
+        severity: f.severity,
+        message: stillUsed
+          ? `${f.message} It is still in use by ${inUse.length} resource(s): ${users(inUse)}.`
+          : f.message,
+        fix: f.fix,
+        ...(inUse ? { usedBy: [...inUse] } : {}),
+      });
+    }
+  };
+  const seen = new Set<string>();
+  for (const o of scan.owned) {
+    const facts = factsFromImage(
+      o.launchPermissions
+        ? { ...o.image, LaunchPermissions: o.launchPermissions }
+        : { ...o.image, LaunchPermissions: undefined },
+    );
+    if (!facts || seen.has(facts.imageId)) continue;
+    seen.add(facts.imageId);
+    add(facts.imageId, judgeImage(facts, cfg, now));
+  }
+  for (const [imageId, got] of [...scan.used].sort(([a], [b]) => a.localeCompare(b))) {
+    if (seen.has(imageId) || got === "error") continue;
+    seen.add(imageId);
+    if (got === "not-found") {
+      if (cfg.enabled(RULES.missing)) add(imageId, [judgeMissing(imageId, scan.region)]);
+      continue;
+    }
+    const facts = factsFromImage({ ...got, LaunchPermissions: undefined });
+    if (facts) add(imageId, judgeImage(facts, cfg, now));
+  }
+  return out;
+}
+
+function guardrailFinding(
+  account: string,
+  region: string,
+  f: { rule: GuardrailRule; severity: Severity; message: string; fix: string },
+): AuditFinding {
+  return {
+    account,
+    region,
+    resource: "account",
+    rule: f.rule,
+    severity: f.severity,
+    message: f.message,
+    fix: f.fix,
+  };
+}
+
+/** The guardrail findings of one region. */
+export function judgeRegionGuardrailsFor(scan: RegionScan, cfg: AuditConfig): AuditFinding[] {
+  return judgeRegionGuardrails(scan.guardrails, scan.account, scan.region, (r) => cfg.settingsFor(r))
+    .filter((f) => cfg.enabled(f.rule))
+    .map((f) => guardrailFinding(scan.account, scan.region, f));
+}
+
+/** The CloudTrail findings of one account (its trails as seen from `region`). */
+export function judgeAccountTrails(
+  trails: readonly TrailFacts[],
+  account: string,
+  region: string,
+  cfg: AuditConfig,
+): AuditFinding[] {
+  return judgeTrails(trails, account, region)
+    .filter((f) => cfg.enabled(f.rule))
+    .map((f) => guardrailFinding(account, region, f));
+}
+
+const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+
+export function severityRank(s: Severity): number {
+  return RANK[s];
+}
+
+/** Most severe first, then by account, region, resource, rule and message: a stable, diffable order. */
+export function sortFindings(findings: AuditFinding[]): AuditFinding[] {
+  return [...findings].sort(
+    (a, b) =>
+      RANK[b.severity] - RANK[a.severity] ||
+      a.account.localeCompare(b.account) ||
+      a.region.localeCompare(b.region) ||
+      (a.resource === "account" ? 0 : 1) - (b.resource === "account" ? 0 : 1) ||
+      a.resource.localeCompare(b.resource) ||
+      a.rule.localeCompare(b.rule) ||
+      a.message.localeCompare(b.message),
+  );
+}
+
+export function countBySeverity(findings: readonly AuditFinding[]): Record<Severity, number> {
+  const out = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of findings) out[f.severity]++;
+  return out;
+}

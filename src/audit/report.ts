@@ -1,0 +1,262 @@
+/**
+ * The audit report in its three forms: a table for people (grouped by severity, with the fix), JSON for
+ * scripts, and SARIF 2.1.0 for code-scanning tools. All three are pure functions of the report.
+ */
+import { createHash } from "node:crypto";
+import type * as Sarif from "sarif";
+import { RULES, SEVERITIES, type Severity } from "../../policy-pack/core/rules";
+import type { AuditReport } from "./audit";
+import { GUARDRAIL_RULES } from "./guardrails";
+import type { AuditFinding } from "./judge";
+
+export const FORMATS = ["table", "json", "sarif"] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** Each rule the audit can report: what it wants, how to get there, and its usual (highest) severity. */
+export const RULE_TEXT: Record<string, { short: string; help: string; severity: Severity }> = {
+  [RULES.untrusted]: {
+    short: "AMIs come only from trusted owners.",
+    help: "Use AMIs built by your pipeline or published by a trusted provider; community images never.",
+    severity: "high",
+  },
+  [RULES.unencrypted]: {
+    short: "AMI snapshots are encrypted, with an allowed key.",
+    help: "Copy the AMI with encryption and a customer-managed KMS key.",
+    severity: "high",
+  },
+  [RULES.untagged]: {
+    short: "AMIs carry the required tags with allowed values.",
+    help: "Tag images with the required tags when they are built, and approve them before use.",
+    severity: "low",
+  },
+  [RULES.shared]: {
+    short: "AMIs are never public nor shared outside the allow-list.",
+    help: "Remove public and unlisted launch permissions; keep image block public access on.",
+    severity: "critical",
+  },
+  [RULES.stale]: {
+    short: "AMIs are available, not deprecated and younger than the maximum age.",
+    help: "Rebuild on a patched parent and roll the new AMI out by replacement.",
+    severity: "medium",
+  },
+  [RULES.missing]: {
+    short: "AMIs in use exist in their region.",
+    help: "Move the resources to an available, approved image.",
+    severity: "high",
+  },
+  [GUARDRAIL_RULES.ebsEncryption]: {
+    short: "EBS encryption by default is on in every region.",
+    help: "aws ec2 enable-ebs-encryption-by-default",
+    severity: "high",
+  },
+  [GUARDRAIL_RULES.ebsDefaultKey]: {
+    short: "The default EBS key is an allowed customer-managed key.",
+    help: "aws ec2 modify-ebs-default-kms-key-id",
+    severity: "medium",
+  },
+  [GUARDRAIL_RULES.imageBlockPublicAccess]: {
+    short: "Image block public access is on in every region.",
+    help: "aws ec2 enable-image-block-public-access",
+    severity: "high",
+  },
+  [GUARDRAIL_RULES.snapshotBlockPublicAccess]: {
+    short: "Snapshot block public access blocks all sharing.",
+    help: "aws ec2 enable-snapshot-block-public-access --state block-all-sharing",
+    severity: "high",
+  },
+  [GUARDRAIL_RULES.allowedAmis]: {
+    short: "Allowed AMIs is enabled.",
+    help: "aws ec2 enable-allowed-images-settings",
+    severity: "medium",
+  },
+  [GUARDRAIL_RULES.inspector]: {
+    short: "Amazon Inspector scans EC2 instances.",
+    help: "aws inspector2 enable --resource-types EC2",
+    severity: "medium",
+  },
+  [GUARDRAIL_RULES.cloudTrail]: {
+    short: "A multi-region CloudTrail trail is logging, with log file validation.",
+    help: "aws cloudtrail create-trail --is-multi-region-trail --enable-log-file-validation",
+    severity: "high",
+  },
+};
+
+/** The JSON report: findings as the issue names them (plus fix, resource and usedBy), and the summary. */
+export function toJson(report: AuditReport): string {
+  const findings = report.findings.map((f) => ({
+    imageId: f.imageId ?? null,
+    region: f.region,
+    account: f.account,
+    rule: f.rule,
+    severity: f.severity,
+    message: f.message,
+    fix: f.fix,
+    resource: f.resource,
+    ...(f.usedBy ? { usedBy: f.usedBy } : {}),
+  }));
+  return JSON.stringify({ findings, summary: report.summary }, null, 2) + "\n";
+}
+
+function wrap(text: string, width: number, indent: string): string[] {
+  const out: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && indent.length + line.length + 1 + word.length > width) {
+      out.push(indent + line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) out.push(indent + line);
+  return out;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The table for a terminal: a heading, then one block per severity (most severe first). */
+export function toTable(report: AuditReport, width = 100): string {
+  const s = report.summary;
+  const lines: string[] = [];
+  if (!s.complete) {
+    lines.push(
+      `AUDIT INCOMPLETE: ${plural(s.errors.length, "read")} failed, so the findings below are partial.`,
+    );
+    for (const e of s.errors) {
+      const where = [e.account, e.region].filter(Boolean).join(" ");
+      lines.push(...wrap(`- ${e.step}${where ? ` in ${where}` : ""}: ${e.cause}`, width, "  "));
+    }
+    lines.push("");
+  }
+  lines.push(
+    ...wrap(
+      `AMI Guard audit of ${plural(s.accounts.length, "account")} (${s.accounts.join(", ") || "none"}) in ${plural(s.regions.length, "region")} (${s.regions.join(", ") || "none"}): ${plural(s.imagesScanned, "image")} owned, ${s.imagesInUse} in use by ${plural(s.instancesScanned, "instance")} and ${plural(s.launchTemplateVersionsScanned, "launch template version")}. Settings: ${s.config}.`,
+      width,
+      "",
+    ),
+  );
+  lines.push("");
+  if (report.findings.length === 0) {
+    lines.push(s.complete ? "No findings." : "No findings in what could be read.", "");
+  }
+  for (const sev of [...SEVERITIES].reverse()) {
+    const group = report.findings.filter((f) => f.severity === sev);
+    if (group.length === 0) continue;
+    lines.push(`${sev.toUpperCase()} (${group.length})`);
+    const rows = group.map((f) => [f.resource, f.account, f.region, f.rule]);
+    const head = ["RESOURCE", "ACCOUNT", "REGION", "RULE"];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const fmt = (cells: string[]) => ("  " + cells.map((c, i) => c.padEnd(widths[i])).join("  ")).trimEnd();
+    lines.push(fmt(head));
+    group.forEach((f, i) => {
+      lines.push(fmt(rows[i]));
+      lines.push(...wrap(f.message, width, "      "));
+      lines.push(...wrap(`Fix: ${f.fix}`, width, "      "));
+    });
+    lines.push("");
+  }
+  const counts = SEVERITIES.slice()
+    .reverse()
+    .map((sev) => `${s.bySeverity[sev]} ${sev}`)
+    .join(", ");
+  lines.push(
+    `${plural(s.findings, "finding")} (${counts}); ${s.failing} at or above --fail-on ${s.failOn}. ${s.complete ? "Audit complete." : "AUDIT INCOMPLETE."}`,
+  );
+  return lines.join("\n") + "\n";
+}
+
+const LEVEL: Record<Severity, Sarif.ReportingConfiguration.level> = {
+  critical: "error",
+  high: "error",
+  medium: "warning",
+  low: "note",
+};
+/** GitHub code scanning reads `security-severity` (0–10) to rank results. */
+const SECURITY_SEVERITY: Record<Severity, string> = {
+  critical: "9.5",
+  high: "8.0",
+  medium: "5.5",
+  low: "3.0",
+};
+
+function location(f: AuditFinding): Sarif.Location {
+  const name = `${f.account}/${f.region}/${f.resource}`;
+  return {
+    physicalLocation: { artifactLocation: { uri: `aws://${name}` } },
+    logicalLocations: [
+      { name: f.resource, fullyQualifiedName: name, kind: f.imageId ? "resource" : "module" },
+    ],
+  };
+}
+
+/** Stable across runs: the message's numbers (an image's age grows daily) are left out. */
+function fingerprint(f: AuditFinding): string {
+  const text = `${f.rule}|${f.account}|${f.region}|${f.resource}|${f.severity}|${f.message.replace(/[0-9]+/g, "#")}`;
+  return createHash("sha256").update(text).digest("hex").slice(0, 32);
+}
+
+/** SARIF 2.1.0: one run, one rule per rule the audit can report, one result per finding. */
+export function toSarif(report: AuditReport, version: string): string {
+  const ruleIds = Object.keys(RULE_TEXT);
+  const rules: Sarif.ReportingDescriptor[] = ruleIds.map((id) => {
+    const sev = RULE_TEXT[id].severity;
+    return {
+      id,
+      name: id,
+      shortDescription: { text: RULE_TEXT[id].short },
+      help: { text: RULE_TEXT[id].help },
+      defaultConfiguration: { level: LEVEL[sev] },
+      properties: { "security-severity": SECURITY_SEVERITY[sev], tags: ["security", "aws", "ami"] },
+    };
+  });
+  const results: Sarif.Result[] = report.findings.map((f) => ({
+    ruleId: f.rule,
+    ruleIndex: ruleIds.indexOf(f.rule),
+    level: LEVEL[f.severity],
+    message: { text: `${f.message} Fix: ${f.fix}` },
+    locations: [location(f)],
+    partialFingerprints: {
+      "amiGuardFinding/v1": fingerprint(f),
+    },
+    properties: {
+      severity: f.severity,
+      "security-severity": SECURITY_SEVERITY[f.severity],
+      account: f.account,
+      region: f.region,
+      ...(f.imageId ? { imageId: f.imageId } : {}),
+      ...(f.usedBy ? { usedBy: f.usedBy } : {}),
+    },
+  }));
+  const s = report.summary;
+  const log: Sarif.Log = {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "ami-guard",
+            version,
+            rules,
+          },
+        },
+        invocations: [
+          {
+            executionSuccessful: s.complete,
+            toolExecutionNotifications: s.errors.map((e) => ({
+              level: "error" as const,
+              message: {
+                text: `${e.step}${e.account ? ` in ${e.account}` : ""}${e.region ? ` ${e.region}` : ""}: ${e.cause}`,
+              },
+            })),
+          },
+        ],
+        results,
+        properties: { summary: { ...s, errors: undefined } },
+      },
+    ],
+  };
+  return JSON.stringify(log, null, 2) + "\n";
+}

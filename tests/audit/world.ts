@@ -1,0 +1,262 @@
+/**
+ * A fake AWS estate for the audit tests: accounts with regions of owned images, instances, launch templates,
+ * guardrail settings and trails, served by the loopback endpoint (tests/helpers/ec2-server.ts). The region of
+ * a call is read from its SigV4 credential scope, the account from its access key.
+ */
+import {
+  ec2Error,
+  ec2Response,
+  filterParams,
+  imageToWire,
+  jsonError,
+  jsonResponse,
+  launchPermissionsToWire,
+  listParam,
+  queryError,
+  queryResponse,
+  type Ec2Handler,
+  type Ec2Request,
+} from "../helpers/ec2-server";
+
+type Pascal = Record<string, unknown>;
+
+export interface RegionWorld {
+  owned: Pascal[];
+  launchPermissions?: Record<string, Pascal[]>;
+  instances?: { InstanceId: string; ImageId: string; State?: string }[];
+  templates?: {
+    LaunchTemplateId: string;
+    LaunchTemplateName: string;
+    VersionNumber: number;
+    ImageId: string;
+    DefaultVersion?: boolean;
+  }[];
+  ebsEncryptionByDefault?: boolean;
+  ebsDefaultKmsKeyId?: string;
+  imageBlockPublicAccess?: string;
+  snapshotBlockPublicAccess?: string;
+  allowedImages?: { State: string; criteria: number };
+  inspectorEc2?: string;
+}
+
+export interface AccountWorld {
+  regions: Record<string, RegionWorld>;
+  trails?: {
+    Name: string;
+    HomeRegion: string;
+    IsMultiRegionTrail: boolean;
+    LogFileValidationEnabled: boolean;
+    IsLogging: boolean;
+  }[];
+}
+
+export interface World {
+  /** The account of the base credentials (AWS_ACCESS_KEY_ID = BASE_KEY). */
+  base: string;
+  accounts: Record<string, AccountWorld>;
+  /** Images that exist but nobody in `accounts` owns (AWS's, community), by region. */
+  foreign?: Record<string, Pascal[]>;
+  pageSize?: number;
+}
+
+export const BASE_KEY = "AKIDTESTBASE";
+
+export function regionOf(r: Ec2Request): string {
+  const m = /Credential=[^/]+\/[0-9]{8}\/([^/]+)\//.exec(String(r.headers.authorization ?? ""));
+  return m ? m[1] : "unknown";
+}
+
+export function accountOf(r: Ec2Request, w: World): string {
+  const m = /Credential=([^/]+)\//.exec(String(r.headers.authorization ?? ""));
+  const key = m ? m[1] : "";
+  if (key === BASE_KEY) return w.base;
+  const assumed = /^ASIA([0-9]{12})$/.exec(key);
+  return assumed ? assumed[1] : "unknown";
+}
+
+function page<T>(items: T[], token: string | undefined, size: number): { items: T[]; next?: string } {
+  const start = token ? Number(token.replace("page-", "")) : 0;
+  const next = start + size < items.length ? `page-${start + size}` : undefined;
+  return { items: items.slice(start, start + size), next };
+}
+
+/** Handlers for every call the audit makes, over `w`. */
+export function worldHandlers(w: World): Record<string, Ec2Handler> {
+  const size = w.pageSize ?? 1000;
+  const rw = (r: Ec2Request): RegionWorld | undefined => w.accounts[accountOf(r, w)]?.regions[regionOf(r)];
+  const allImages = (r: Ec2Request): Pascal[] => [
+    ...Object.values(w.accounts).flatMap((a) => a.regions[regionOf(r)]?.owned ?? []),
+    ...(w.foreign?.[regionOf(r)] ?? []),
+  ];
+  return {
+    GetCallerIdentity: (r) => {
+      const account = accountOf(r, w);
+      if (!w.accounts[account])
+        return queryError("InvalidClientTokenId", "The security token included in the request is invalid.");
+      return queryResponse("GetCallerIdentity", {
+        Account: account,
+        Arn: `arn:aws:iam::${account}:user/auditor`,
+        UserId: "AIDATEST",
+      });
+    },
+    AssumeRole: (r) => {
+      const m = /^arn:aws:iam::([0-9]{12}):role\//.exec(r.params.RoleArn ?? "");
+      if (!m || !w.accounts[m[1]])
+        return queryError(
+          "AccessDenied",
+          `User is not authorized to perform: sts:AssumeRole on resource: ${r.params.RoleArn}`,
+        );
+      return queryResponse("AssumeRole", {
+        Credentials: {
+          AccessKeyId: `ASIA${m[1]}`,
+          SecretAccessKey: "secret",
+          SessionToken: "token",
+          Expiration: "2099-01-01T00:00:00Z",
+        },
+        AssumedRoleUser: {
+          Arn: `arn:aws:sts::${m[1]}:assumed-role/Auditor/ami-guard-audit`,
+          AssumedRoleId: "AROATEST:ami-guard-audit",
+        },
+      });
+    },
+    DescribeRegions: (r) =>
+      ec2Response("DescribeRegions", {
+        regionInfo: Object.keys(w.accounts[accountOf(r, w)]?.regions ?? {}).map((n) => ({
+          regionName: n,
+          regionEndpoint: `ec2.${n}.amazonaws.com`,
+          optInStatus: "opt-in-not-required",
+        })),
+      }),
+    DescribeImages: (r) => {
+      const here = rw(r);
+      const ids = listParam(r.params, "ImageId");
+      if (ids.length > 0) {
+        const known = allImages(r);
+        const missing = ids.filter((id) => !known.some((i) => i.ImageId === id));
+        if (missing.length > 0)
+          return ec2Error("InvalidAMIID.NotFound", `The image id '[${missing.join(", ")}]' does not exist`);
+        return ec2Response("DescribeImages", {
+          imagesSet: known.filter((i) => ids.includes(String(i.ImageId))).map(imageToWire),
+        });
+      }
+      if (listParam(r.params, "Owner")[0] !== "self")
+        return ec2Error("InvalidParameterCombination", "test world only lists Owners=self");
+      const p = page(
+        here?.owned ?? [],
+        r.params.NextToken,
+        Math.min(size, Number(r.params.MaxResults) || size),
+      );
+      return ec2Response("DescribeImages", { imagesSet: p.items.map(imageToWire), nextToken: p.next });
+    },
+    DescribeImageAttribute: (r) => {
+      const id = r.params.ImageId;
+      if (!rw(r)?.owned.some((i) => i.ImageId === id))
+        return ec2Error("AuthFailure", `Not authorized for image:${id}`);
+      return ec2Response("DescribeImageAttribute", {
+        imageId: id,
+        launchPermission: launchPermissionsToWire(rw(r)?.launchPermissions?.[id] ?? []),
+      });
+    },
+    DescribeInstances: (r) => {
+      const states = filterParams(r.params)["instance-state-name"] ?? [];
+      const list = (rw(r)?.instances ?? []).filter(
+        (i) => states.length === 0 || states.includes(i.State ?? "running"),
+      );
+      const p = page(list, r.params.NextToken, Math.min(size, Number(r.params.MaxResults) || size));
+      return ec2Response("DescribeInstances", {
+        reservationSet: p.items.map((i) => ({
+          reservationId: `r-${i.InstanceId.slice(2)}`,
+          ownerId: accountOf(r, w),
+          instancesSet: [
+            {
+              instanceId: i.InstanceId,
+              imageId: i.ImageId,
+              instanceState: { code: 16, name: i.State ?? "running" },
+            },
+          ],
+        })),
+        nextToken: p.next,
+      });
+    },
+    DescribeLaunchTemplateVersions: (r) => {
+      const p = page(
+        rw(r)?.templates ?? [],
+        r.params.NextToken,
+        Math.min(size, Number(r.params.MaxResults) || size),
+      );
+      return ec2Response("DescribeLaunchTemplateVersions", {
+        launchTemplateVersionSet: p.items.map((t) => ({
+          launchTemplateId: t.LaunchTemplateId,
+          launchTemplateName: t.LaunchTemplateName,
+          versionNumber: t.VersionNumber,
+          defaultVersion: t.DefaultVersion ?? true,
+          launchTemplateData: { imageId: t.ImageId },
+        })),
+        nextToken: p.next,
+      });
+    },
+    GetEbsEncryptionByDefault: (r) =>
+      ec2Response("GetEbsEncryptionByDefault", {
+        ebsEncryptionByDefault: rw(r)?.ebsEncryptionByDefault ?? false,
+      }),
+    GetEbsDefaultKmsKeyId: (r) =>
+      ec2Response("GetEbsDefaultKmsKeyId", { kmsKeyId: rw(r)?.ebsDefaultKmsKeyId ?? "alias/aws/ebs" }),
+    GetImageBlockPublicAccessState: (r) =>
+      ec2Response("GetImageBlockPublicAccessState", {
+        imageBlockPublicAccessState: rw(r)?.imageBlockPublicAccess ?? "unblocked",
+      }),
+    GetSnapshotBlockPublicAccessState: (r) =>
+      ec2Response("GetSnapshotBlockPublicAccessState", {
+        state: rw(r)?.snapshotBlockPublicAccess ?? "unblocked",
+      }),
+    GetAllowedImagesSettings: (r) => {
+      const a = rw(r)?.allowedImages ?? { State: "disabled", criteria: 0 };
+      return ec2Response("GetAllowedImagesSettings", {
+        state: a.State,
+        imageCriterionSet: Array.from({ length: a.criteria }, () => ({ imageProviderSet: ["amazon"] })),
+        managedBy: "account",
+      });
+    },
+    BatchGetAccountStatus: (r) => {
+      const account = accountOf(r, w);
+      return jsonResponse({
+        accounts: [
+          {
+            accountId: account,
+            state: { status: "ENABLED" },
+            resourceState: {
+              ec2: { status: rw(r)?.inspectorEc2 ?? "DISABLED" },
+              ecr: { status: "DISABLED" },
+            },
+          },
+        ],
+        failedAccounts: [],
+      });
+    },
+    DescribeTrails: (r) => {
+      const trails = w.accounts[accountOf(r, w)]?.trails ?? [];
+      return jsonResponse({
+        trailList: trails.map((t) => ({
+          Name: t.Name,
+          TrailARN: `arn:aws:cloudtrail:${t.HomeRegion}:${accountOf(r, w)}:trail/${t.Name}`,
+          HomeRegion: t.HomeRegion,
+          IsMultiRegionTrail: t.IsMultiRegionTrail,
+          IsOrganizationTrail: false,
+          LogFileValidationEnabled: t.LogFileValidationEnabled,
+        })),
+      });
+    },
+    GetTrailStatus: (r) => {
+      const name = String((r.json as { Name?: string }).Name ?? "");
+      const t = (w.accounts[accountOf(r, w)]?.trails ?? []).find(
+        (x) => name.endsWith(`trail/${x.Name}`) || name === x.Name,
+      );
+      if (!t) return jsonError("TrailNotFoundException", `Unknown trail: ${name}`);
+      if (regionOf(r) !== t.HomeRegion)
+        return jsonError("TrailNotFoundException", `trail ${name} is not in ${regionOf(r)}`);
+      return jsonResponse({ IsLogging: t.IsLogging });
+    },
+  };
+}
+
+export const ROUTES = { "POST /status/batch/get": "BatchGetAccountStatus" };
