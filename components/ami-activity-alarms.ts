@@ -1,0 +1,197 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { alarmTopicPolicy, type AccountContext } from "./policies";
+
+/** One watched AMI-relevant API activity: a metric filter on the trail log group and its alarm. */
+export interface AmiActivity {
+  /** Short id: resource names and the metric name. */
+  readonly id: string;
+  /** What the alarm means, for the person paged. */
+  readonly description: string;
+  /** CloudWatch Logs filter pattern, given the AMI key's ARN. */
+  readonly pattern: (amiKeyArn: string) => string;
+}
+
+const ec2Events = (...names: string[]) =>
+  `{ ($.eventSource = "ec2.amazonaws.com") && (${names.map((n) => `($.eventName = "${n}")`).join(" || ")}) }`;
+
+/** Every AMI-relevant event AMI Guard alarms on. */
+export const AMI_ACTIVITIES: readonly AmiActivity[] = [
+  {
+    id: "create-image",
+    description: "An AMI was created (CreateImage).",
+    pattern: () => ec2Events("CreateImage"),
+  },
+  { id: "copy-image", description: "An AMI was copied (CopyImage).", pattern: () => ec2Events("CopyImage") },
+  {
+    id: "register-image",
+    description: "An AMI was registered (RegisterImage).",
+    pattern: () => ec2Events("RegisterImage"),
+  },
+  {
+    id: "modify-image-attribute",
+    description: "An AMI attribute changed (ModifyImageAttribute), launch permissions above all.",
+    pattern: () => ec2Events("ModifyImageAttribute"),
+  },
+  {
+    id: "launch-permission-public",
+    description:
+      "Somebody tried to make an AMI public (ModifyImageAttribute adding launch permission group all).",
+    pattern: () =>
+      '{ ($.eventSource = "ec2.amazonaws.com") && ($.eventName = "ModifyImageAttribute") && ($.requestParameters.launchPermission.add.items[0].group = "all") }',
+  },
+  {
+    id: "reset-image-attribute",
+    description: "An AMI attribute was reset (ResetImageAttribute).",
+    pattern: () => ec2Events("ResetImageAttribute"),
+  },
+  {
+    id: "deregister-image",
+    description: "An AMI was deregistered (DeregisterImage).",
+    pattern: () => ec2Events("DeregisterImage"),
+  },
+  {
+    id: "disable-image-block-public-access",
+    description: "Image block public access was disabled: AMIs can be made public.",
+    pattern: () => ec2Events("DisableImageBlockPublicAccess"),
+  },
+  {
+    id: "disable-snapshot-block-public-access",
+    description: "Snapshot block public access was disabled: snapshots can be made public.",
+    pattern: () => ec2Events("DisableSnapshotBlockPublicAccess"),
+  },
+  {
+    id: "allowed-images-changed",
+    description: "EC2 Allowed AMIs was disabled or its criteria replaced.",
+    pattern: () => ec2Events("DisableAllowedImagesSettings", "ReplaceImageCriteriaInAllowedImagesSettings"),
+  },
+  {
+    id: "disable-deregistration-protection",
+    description: "Deregistration protection was removed from an AMI.",
+    pattern: () => ec2Events("DisableImageDeregistrationProtection"),
+  },
+  {
+    id: "ebs-encryption-changed",
+    description: "EBS encryption by default was disabled or the default EBS key changed.",
+    pattern: () =>
+      ec2Events("DisableEbsEncryptionByDefault", "ModifyEbsDefaultKmsKeyId", "ResetEbsDefaultKmsKeyId"),
+  },
+  {
+    id: "ami-key-disabled-or-deleted",
+    description:
+      "The AMI key was disabled or scheduled for deletion: AMIs and fleet volumes become unusable.",
+    pattern: (keyArn) =>
+      `{ ($.eventSource = "kms.amazonaws.com") && (($.eventName = "DisableKey") || ($.eventName = "ScheduleKeyDeletion")) && ($.resources[0].ARN = "${keyArn}") }`,
+  },
+  {
+    id: "cloudtrail-changed",
+    description: "CloudTrail was stopped, deleted or changed.",
+    pattern: () =>
+      '{ ($.eventSource = "cloudtrail.amazonaws.com") && (($.eventName = "StopLogging") || ($.eventName = "DeleteTrail") || ($.eventName = "UpdateTrail") || ($.eventName = "PutEventSelectors") || ($.eventName = "PutInsightSelectors")) }',
+  },
+  {
+    id: "root-account-use",
+    description: "The account root user was used.",
+    pattern: () =>
+      '{ ($.userIdentity.type = "Root") && ($.userIdentity.invokedBy NOT EXISTS) && ($.eventType != "AwsServiceEvent") }',
+  },
+];
+
+/** CloudWatch namespace of the AMI activity metrics. */
+export const METRIC_NAMESPACE = "AMIGuard";
+
+/** Arguments of {@link AmiActivityAlarms}. */
+export interface AmiActivityAlarmsArgs {
+  /** Account, region, partition and environment. */
+  readonly account: pulumi.Input<AccountContext>;
+  /** Environment label (names and tags). */
+  readonly environment: string;
+  /** The trail's CloudWatch Logs group the metric filters read. */
+  readonly logGroupName: pulumi.Input<string>;
+  /** The AMI key watched for disabling or deletion. */
+  readonly amiKeyArn: pulumi.Input<string>;
+  /** KMS key encrypting the alarm topic (its policy lets CloudWatch publish). */
+  readonly topicKeyArn: pulumi.Input<string>;
+  /** Email subscribers of the alarm topic (each confirms the subscription). */
+  readonly emails: readonly string[];
+  /** Tags of every resource. */
+  readonly tags: Record<string, string>;
+}
+
+/**
+ * Metric filters on the trail's log group and alarms for every AMI-relevant event ({@link AMI_ACTIVITIES}),
+ * notifying a KMS-encrypted SNS topic whose subscribers come from config.
+ */
+export class AmiActivityAlarms extends pulumi.ComponentResource {
+  readonly topicArn: pulumi.Output<string>;
+  readonly alarmNames: pulumi.Output<string>[];
+
+  constructor(name: string, args: AmiActivityAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ami-guard:components:AmiActivityAlarms", name, {}, opts);
+
+    const topic = new aws.sns.Topic(
+      `${name}-topic`,
+      { name: `ami-guard-${args.environment}-alarms`, kmsMasterKeyId: args.topicKeyArn, tags: args.tags },
+      { parent: this },
+    );
+    new aws.sns.TopicPolicy(
+      `${name}-topic-policy`,
+      {
+        arn: topic.arn,
+        policy: pulumi
+          .all([args.account, topic.arn])
+          .apply(([ctx, arn]) => JSON.stringify(alarmTopicPolicy(ctx, arn))),
+      },
+      { parent: this },
+    );
+    args.emails.forEach((email, i) => {
+      new aws.sns.TopicSubscription(
+        `${name}-email-${i}`,
+        { topic: topic.arn, protocol: "email", endpoint: email },
+        { parent: this },
+      );
+    });
+
+    this.alarmNames = AMI_ACTIVITIES.map((activity) => {
+      const metricName = `ami-guard-${activity.id}`;
+      const filter = new aws.cloudwatch.LogMetricFilter(
+        `${name}-${activity.id}-filter`,
+        {
+          name: `ami-guard-${args.environment}-${activity.id}`,
+          logGroupName: args.logGroupName,
+          pattern: pulumi.output(args.amiKeyArn).apply((arn) => activity.pattern(arn)),
+          metricTransformation: {
+            name: metricName,
+            namespace: METRIC_NAMESPACE,
+            value: "1",
+            defaultValue: "0",
+          },
+        },
+        { parent: this },
+      );
+      const alarm = new aws.cloudwatch.MetricAlarm(
+        `${name}-${activity.id}-alarm`,
+        {
+          name: `ami-guard-${args.environment}-${activity.id}`,
+          alarmDescription: `AMI Guard (${args.environment}): ${activity.description}`,
+          namespace: METRIC_NAMESPACE,
+          metricName,
+          statistic: "Sum",
+          period: 300,
+          evaluationPeriods: 1,
+          threshold: 1,
+          comparisonOperator: "GreaterThanOrEqualToThreshold",
+          treatMissingData: "notBreaching",
+          actionsEnabled: true,
+          alarmActions: [topic.arn],
+          tags: args.tags,
+        },
+        { parent: this, dependsOn: [filter] },
+      );
+      return alarm.name;
+    });
+
+    this.topicArn = topic.arn;
+    this.registerOutputs({ topicArn: this.topicArn, alarmNames: this.alarmNames });
+  }
+}

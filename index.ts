@@ -1,0 +1,166 @@
+/**
+ * AMI Guard: the guardrails of the AMI lifecycle, composed per environment. Configuration is validated first
+ * (a bad value stops here, naming the key and the stack file, before any resource is declared); then the
+ * components are composed and their outputs exported. Per-environment differences live only in
+ * stacks/Pulumi.<stack>.yaml.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AccountGuardrails } from "./components/account-guardrails";
+import { AmiActivityAlarms } from "./components/ami-activity-alarms";
+import { AmiEncryptionKey } from "./components/ami-encryption-key";
+import { AmiIamRoles } from "./components/ami-iam-roles";
+import { AmiScanning } from "./components/ami-scanning";
+import { AuditTrail } from "./components/audit-trail";
+import { GoldenImagePipeline } from "./components/golden-image-pipeline";
+import { ImmutableFleet } from "./components/immutable-fleet";
+import { OrganizationGuardrails } from "./components/organization-guardrails";
+import { MANAGED_BY, type AccountContext } from "./components/policies";
+import { loadConfig } from "./src/config";
+
+const config = loadConfig();
+
+const identity = aws.getCallerIdentityOutput();
+const partition = aws.getPartitionOutput().partition;
+const accountId = identity.accountId;
+const account: pulumi.Output<AccountContext> = pulumi.all([partition, accountId]).apply(([p, id]) => ({
+  partition: p,
+  accountId: id,
+  region: config.region,
+  environment: config.environment,
+}));
+const tags = { ManagedBy: MANAGED_BY, Environment: config.environment, Stack: config.stack };
+
+const key = new AmiEncryptionKey("ami-key", {
+  account,
+  environment: config.environment,
+  sharing: config.sharing,
+  deletionWindowDays: config.key.deletionWindowDays,
+  grantToAutoScaling: true,
+  createAutoScalingServiceLinkedRole: config.key.createAutoScalingServiceLinkedRole,
+  tags,
+});
+
+const audit = new AuditTrail("audit", {
+  account,
+  environment: config.environment,
+  logRetentionDays: config.audit.logRetentionDays,
+  bucketRetentionDays: config.audit.trailBucketRetentionDays,
+  keyDeletionWindowDays: config.key.deletionWindowDays,
+  tags,
+});
+
+const roles = new AmiIamRoles("roles", {
+  account,
+  environment: config.environment,
+  keyArn: key.keyArn,
+  trailBucketArn: audit.bucketArn,
+  trailLogGroupArn: audit.logGroupArn,
+  sharing: config.sharing,
+  trustedPrincipals: {
+    builder: config.roles.builderPrincipalArns,
+    publisher: config.roles.publisherPrincipalArns,
+    deployer: config.roles.deployerPrincipalArns,
+    auditor: config.roles.auditorPrincipalArns,
+  },
+  maxSessionDurationSeconds: 3600,
+  tags,
+});
+
+const organization = config.scp.enabled
+  ? new OrganizationGuardrails("org-guardrails", {
+      partition,
+      environment: config.environment,
+      targetIds: config.scp.targetIds,
+      tags,
+    })
+  : undefined;
+
+const alarms = new AmiActivityAlarms("alarms", {
+  account,
+  environment: config.environment,
+  logGroupName: audit.logGroupName,
+  amiKeyArn: key.keyArn,
+  topicKeyArn: audit.keyArn,
+  emails: config.alarms.emails,
+  tags,
+});
+
+new AmiScanning("scanning", {
+  accountId,
+  resourceTypes: config.scanning.resourceTypes,
+  delegatedAdminAccountId: config.scanning.delegatedAdminAccountId,
+  organizationAutoEnable: config.scanning.orgAutoEnable,
+});
+
+const guardrails = new AccountGuardrails("guardrails", {
+  accountId,
+  allowedImagesState: config.guardrails.allowedImagesState,
+  allowedImageProviders: config.guardrails.allowedImageProviders,
+  maxImageAgeDays: config.pipeline.amiMaxAgeDays,
+  snapshotBlockPublicAccessState: config.guardrails.snapshotBlockPublicAccessState,
+  recycleBinRetentionDays: config.guardrails.recycleBinRetentionDays,
+  tags,
+});
+
+const pipeline = new GoldenImagePipeline(
+  "golden-image",
+  {
+    region: config.region,
+    partition,
+    environment: config.environment,
+    parentImage: config.pipeline.parentImage,
+    recipeVersion: config.pipeline.recipeVersion,
+    components: config.pipeline.recipeComponents,
+    rootDeviceName: config.pipeline.rootDeviceName,
+    rootVolumeSizeGiB: config.pipeline.rootVolumeSizeGiB,
+    keyArn: key.keyArn,
+    instanceProfileName: roles.builderInstanceProfileName,
+    instanceTypes: config.pipeline.builderInstanceTypes,
+    sharing: config.sharing,
+    approvedTag: config.pipeline.approvedTag,
+    scheduleExpression: config.pipeline.scheduleExpression,
+    deprecateAfterDays: config.pipeline.deprecateAfterDays,
+    tags,
+  },
+  { dependsOn: [key, guardrails] },
+);
+
+const fleet = new ImmutableFleet(
+  "fleet",
+  {
+    environment: config.environment,
+    imageId: config.fleet.ami.kind === "pipeline" ? pipeline.imageId : config.fleet.ami.imageId,
+    keyArn: key.keyArn,
+    instanceType: config.fleet.instanceType,
+    rootDeviceName: config.pipeline.rootDeviceName,
+    rootVolumeSizeGiB: config.pipeline.rootVolumeSizeGiB,
+    minSize: config.fleet.minSize,
+    maxSize: config.fleet.maxSize,
+    desiredCapacity: config.fleet.desiredCapacity,
+    subnetIds: config.fleet.subnetIds,
+    availabilityZones: config.fleet.availabilityZones,
+    securityGroupIds: config.fleet.securityGroupIds,
+    minHealthyPercentage: config.fleet.minHealthyPercentage,
+    tags,
+  },
+  { dependsOn: [key] },
+);
+
+export const environment = config.environment;
+export const region = config.region;
+export const amiKeyArn = key.keyArn;
+export const amiKeyAlias = key.aliasName;
+export const roleArns = roles.roleArns;
+export const permissionsBoundaryArn = roles.boundaryArn;
+export const trailArn = audit.trailArn;
+export const trailBucketName = audit.bucketName;
+export const trailLogGroupName = audit.logGroupName;
+export const alarmTopicArn = alarms.topicArn;
+export const allowedImagesState = guardrails.allowedImagesState;
+export const imagePipelineArn = pipeline.pipelineArn;
+export const goldenImageId = pipeline.imageId;
+export const goldenImageDeprecationTime = pipeline.deprecationTime;
+export const fleetImageId = fleet.imageId;
+export const fleetAutoScalingGroupName = fleet.autoScalingGroupName;
+export const organizationPolicyId = organization?.policyId;
