@@ -1,0 +1,56 @@
+/**
+ * The policy pack configuration that follows from one of our own stacks: the accounts it builds in and trusts,
+ * the targets it may share AMIs with, and its maximum AMI age. `ami-guard preview` uses it when no
+ * `--policy-pack-config` is given, and `--write-policy-pack-config` writes it for
+ * `pulumi preview --policy-pack policy-pack --policy-pack-config <file>`, so both paths judge with one config.
+ */
+import { UserError } from "../cli/errors";
+import { ConfigError, NAMESPACE, parseConfig } from "../config";
+import { RULES } from "../../policy-pack/core/rules";
+
+const OWNER = /^([0-9]{12}|amazon|aws-marketplace|aws-backup-vault)$/;
+
+function jsonList(v: string | undefined): string[] {
+  if (!v) return [];
+  try {
+    const l = JSON.parse(v) as unknown;
+    return Array.isArray(l) ? l.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Whether `project` is this repository's own program, whose stack config the pack config derives from. */
+export function isOwnProject(project: string): boolean {
+  return project === NAMESPACE;
+}
+
+/** The `--policy-pack-config` document for one of our stacks (policy name → properties). */
+export function policyConfigForStack(
+  config: Record<string, string>,
+  stack: string,
+): Record<string, Record<string, unknown>> {
+  let c;
+  try {
+    c = parseConfig(config, stack);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UserError(e.message);
+    throw e;
+  }
+  const trusted = [
+    ...new Set([
+      "amazon",
+      ...c.guardrails.allowedImageProviders,
+      ...jsonList(config["aws:allowedAccountIds"]),
+    ]),
+  ];
+  return {
+    [RULES.untrusted]: { trustedOwners: trusted.filter((o) => OWNER.test(o)) },
+    [RULES.shared]: {
+      allowedAccounts: [...c.sharing.accountIds],
+      allowedOrganizations: [...c.sharing.organizationArns],
+      allowedOrganizationalUnits: [...c.sharing.organizationalUnitArns],
+    },
+    [RULES.stale]: { maxAgeDays: c.pipeline.amiMaxAgeDays },
+  };
+}
