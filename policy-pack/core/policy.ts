@@ -206,9 +206,12 @@ export async function judgeUses(
     if (o.kind === "facts") {
       for (const f of judge(o.facts, o.use)) report(`${f.message} (${o.use.path}) Fix: ${f.fix}`);
     } else if (o.kind === "failed") {
-      report(
-        `cannot verify ${what} of AMI ${String(o.use.imageId)} (${o.use.path}) in ${o.region}: ${o.cause}. Failing closed: fix the credentials or endpoint, or supply facts with AMI_GUARD_INVENTORY.`,
-      );
+      report(failedClosed(what, o));
     }
   }
+}
+
+/** The fail-closed message for facts that could not be had: the AMI, where it was used, region and cause. */
+export function failedClosed(what: string, o: { use: AmiUse; region: string; cause: string }): string {
+  return `cannot verify ${what} of AMI ${String(o.use.imageId)} (${o.use.path}) in ${o.region}: ${o.cause}. Failing closed: fix the credentials or endpoint, or supply facts with AMI_GUARD_INVENTORY.`;
 }

@@ -21,6 +21,23 @@ export const TYPES = {
   allowedImages: "aws:ec2/allowedImagesSettings:AllowedImagesSettings",
 } as const;
 
+/** Resource types that launch instances from an AMI. */
+export const LAUNCHERS: readonly string[] = [
+  TYPES.instance,
+  TYPES.launchTemplate,
+  TYPES.launchConfiguration,
+  TYPES.spotInstanceRequest,
+  TYPES.spotFleetRequest,
+];
+
+/** Resource types that make an AMI. */
+export const MAKERS: readonly string[] = [
+  TYPES.amiCopy,
+  TYPES.ami,
+  TYPES.amiFromInstance,
+  TYPES.distribution,
+];
+
 /** Why an AMI is referenced: launched as is (deploy), or the source of an image being made (source). */
 export type AmiPurpose = "deploy" | "source";
 

@@ -1,6 +1,6 @@
 import { resourcePolicy } from "../core/policy";
 import { RULES } from "../core/rules";
-import { AMI_PROPERTIES, TYPES } from "../core/resources";
+import { AMI_PROPERTIES, LAUNCHERS } from "../core/resources";
 
 /** Practice 9: immutable infrastructure — a new AMI rolls out by replacement, never ignored in place. */
 export const ec2AmiDisallowIgnoreChanges = resourcePolicy({
@@ -13,13 +13,7 @@ export const ec2AmiDisallowIgnoreChanges = resourcePolicy({
   remediationSteps:
     "1. Remove the AMI property from ignoreChanges. 2. Let a new AMI replace the launch template version or instance, and roll fleets with an Auto Scaling instance refresh.",
   configSchema: { properties: {} },
-  types: [
-    TYPES.instance,
-    TYPES.launchTemplate,
-    TYPES.launchConfiguration,
-    TYPES.spotInstanceRequest,
-    TYPES.spotFleetRequest,
-  ],
+  types: [...LAUNCHERS],
   validate(view, report) {
     const props = AMI_PROPERTIES[view.type] ?? [];
     const ignored = view.ignoreChanges.filter((p) =>

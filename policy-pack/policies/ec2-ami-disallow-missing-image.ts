@@ -1,6 +1,6 @@
-import { CheckedAtUpdate, lookUpUses, resourcePolicy, shortType } from "../core/policy";
+import { failedClosed, CheckedAtUpdate, lookUpUses, resourcePolicy, shortType } from "../core/policy";
 import { RULES } from "../core/rules";
-import { TYPES } from "../core/resources";
+import { LAUNCHERS, TYPES } from "../core/resources";
 
 /** Practice 4 and 1: an AMI id EC2 does not know (deregistered, mistyped, not shared) is blocked. */
 export const ec2AmiDisallowMissingImage = resourcePolicy({
@@ -13,15 +13,7 @@ export const ec2AmiDisallowMissingImage = resourcePolicy({
   remediationSteps:
     "1. Check the AMI id and region (aws ec2 describe-images --image-ids <id> --region <region>). 2. Use an available, approved image of your golden-image pipeline. 3. Reference AMIs by id rather than through SSM parameters so they can be verified before deployment.",
   configSchema: { properties: {} },
-  types: [
-    TYPES.instance,
-    TYPES.launchTemplate,
-    TYPES.launchConfiguration,
-    TYPES.spotInstanceRequest,
-    TYPES.spotFleetRequest,
-    TYPES.imageRecipe,
-    TYPES.amiCopy,
-  ],
+  types: [...LAUNCHERS, TYPES.imageRecipe, TYPES.amiCopy],
   async validate(view, report) {
     let unknownPath: string | undefined;
     for (const o of await lookUpUses(view, ["deploy", "source"])) {
@@ -31,9 +23,7 @@ export const ec2AmiDisallowMissingImage = resourcePolicy({
           `${o.use.path} is "${o.ref}", not an AMI id, so the image it resolves to cannot be verified before deployment. Fix: reference an approved AMI id (ami-…).`,
         );
       } else if (o.kind === "failed") {
-        report(
-          `cannot verify that AMI ${String(o.use.imageId)} (${o.use.path}) exists in ${o.region}: ${o.cause}. Failing closed: fix the credentials or endpoint, or supply facts with AMI_GUARD_INVENTORY.`,
-        );
+        report(failedClosed("the existence", o));
       } else if (o.kind === "unknown") unknownPath = o.use.path;
     }
     if (unknownPath !== undefined) {

@@ -1,7 +1,7 @@
-import { amiSource, lookUpUses, resourcePolicy } from "../core/policy";
+import { failedClosed, amiSource, lookUpUses, resourcePolicy } from "../core/policy";
 import { RULES, judgePermissions, judgeSharing } from "../core/rules";
 import { configSchema } from "../core/settings";
-import { TYPES, grantedPermission, madeImages } from "../core/resources";
+import { LAUNCHERS, TYPES, grantedPermission, madeImages } from "../core/resources";
 import { UNKNOWN, str } from "../core/values";
 
 /** Practice 6: never public; only allow-listed accounts, organizations and OUs. */
@@ -21,11 +21,7 @@ export const ec2AmiDisallowPublicSharing = resourcePolicy({
     "trustedOwners",
   ]),
   types: [
-    TYPES.instance,
-    TYPES.launchTemplate,
-    TYPES.launchConfiguration,
-    TYPES.spotInstanceRequest,
-    TYPES.spotFleetRequest,
+    ...LAUNCHERS,
     TYPES.imageRecipe,
     TYPES.amiCopy,
     TYPES.launchPermission,
@@ -64,9 +60,7 @@ export const ec2AmiDisallowPublicSharing = resourcePolicy({
     const src = amiSource();
     for (const o of await lookUpUses(view, ["deploy", "source"])) {
       if (o.kind === "failed") {
-        report(
-          `cannot verify the sharing of AMI ${String(o.use.imageId)} (${o.use.path}) in ${o.region}: ${o.cause}. Failing closed: fix the credentials or endpoint, or supply facts with AMI_GUARD_INVENTORY.`,
-        );
+        report(failedClosed("the sharing", o));
         continue;
       }
       if (o.kind !== "facts") continue;

@@ -1,7 +1,7 @@
 import { resourcePolicy, judgeUses } from "../core/policy";
 import { RULES, judgeTrust } from "../core/rules";
 import { configSchema } from "../core/settings";
-import { TYPES, imageBuilderArnOwner } from "../core/resources";
+import { LAUNCHERS, TYPES, imageBuilderArnOwner } from "../core/resources";
 import { UNKNOWN, list, rec, str, strList } from "../core/values";
 
 /** Practice 1: only AMIs from trusted owners and providers, never community images. */
@@ -15,16 +15,7 @@ export const ec2AmiDisallowUntrustedOwner = resourcePolicy({
   remediationSteps:
     "1. Use an AMI built by your golden-image pipeline or published by a trusted provider (for example amazon). 2. If the owner is legitimate, review it and add its account id or alias to trustedOwners. 3. Keep EC2 Allowed AMIs settings enabled with image providers limited to trusted owners.",
   configSchema: configSchema(["trustedOwners"]),
-  types: [
-    TYPES.instance,
-    TYPES.launchTemplate,
-    TYPES.launchConfiguration,
-    TYPES.spotInstanceRequest,
-    TYPES.spotFleetRequest,
-    TYPES.imageRecipe,
-    TYPES.amiCopy,
-    TYPES.allowedImages,
-  ],
+  types: [...LAUNCHERS, TYPES.imageRecipe, TYPES.amiCopy, TYPES.allowedImages],
   async validate(view, report) {
     const trusted = view.settings.trustedOwners;
     if (view.type === TYPES.allowedImages) {
