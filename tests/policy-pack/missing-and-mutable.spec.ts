@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { ec2AmiDisallowMissingImage as missing } from "../../policy-pack/policies/ec2-ami-disallow-missing-image";
 import { ec2AmiDisallowIgnoreChanges as mutable } from "../../policy-pack/policies/ec2-ami-disallow-ignore-changes";
 import { UNKNOWN, image, runPolicy, useImages } from "../helpers/policy";
+import { setAmiSource } from "../../policy-pack/core/policy";
 
 const region = { region: "us-east-1" };
 
@@ -117,6 +118,30 @@ describe("ec2-ami-disallow-ignore-changes", () => {
         })
       ).violations,
       [],
+    );
+  });
+});
+
+describe("the AMI source named by AMI_GUARD_INVENTORY", () => {
+  const saved = process.env.AMI_GUARD_INVENTORY;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.AMI_GUARD_INVENTORY;
+    else process.env.AMI_GUARD_INVENTORY = saved;
+    setAmiSource(undefined);
+  });
+
+  it("fails every AMI check closed, naming the file, when the inventory cannot be read", async () => {
+    process.env.AMI_GUARD_INVENTORY = "/nonexistent/inventory.json";
+    setAmiSource(undefined);
+    const r = await runPolicy(missing, {
+      type: "aws:ec2/instance:Instance",
+      props: { ami: "ami-00000000000000001" },
+      providerProps: region,
+    });
+    assert.equal(r.violations.length, 1);
+    assert.match(
+      r.violations[0],
+      /cannot verify the existence of AMI ami-00000000000000001 \(ami\) in us-east-1: cannot read inventory \/nonexistent\/inventory\.json: no such file/,
     );
   });
 });
