@@ -334,6 +334,29 @@ export function builderPolicy(ctx: AccountContext, keyArn: string): PolicyDocume
  * and OUs can use the key, so an encrypted AMI shared elsewhere cannot launch) and by the snapshot conditions
  * below (`ec2:Add/userId`, `ec2:Add/group`), which IAM does evaluate.
  */
+/**
+ * Denies sharing snapshots publicly (`ec2:Add/group`) and with any account outside the allow-list
+ * (`ec2:Add/userId`, which IAM evaluates for snapshots); with no allow-listed account, any account.
+ */
+function snapshotSharingDenies(
+  sharing: SharingTargets,
+  publicSid: string,
+  outsideSid: string,
+): PolicyStatement[] {
+  const base = { Effect: "Deny" as const, Action: "ec2:ModifySnapshotAttribute", Resource: "*" };
+  return [
+    { Sid: publicSid, ...base, Condition: { Null: { "ec2:Add/group": "false" } } },
+    {
+      Sid: outsideSid,
+      ...base,
+      Condition:
+        sharing.accountIds.length > 0
+          ? { StringNotEquals: { "ec2:Add/userId": [...sharing.accountIds] } }
+          : { Null: { "ec2:Add/userId": "false" } },
+    },
+  ];
+}
+
 export function publisherPolicy(ctx: AccountContext, sharing: SharingTargets): PolicyDocument {
   const statements: PolicyStatement[] = [
     {
@@ -374,28 +397,7 @@ export function publisherPolicy(ctx: AccountContext, sharing: SharingTargets): P
     });
   }
   statements.push(
-    {
-      Sid: "NeverSharePublicly",
-      Effect: "Deny",
-      Action: "ec2:ModifySnapshotAttribute",
-      Resource: "*",
-      Condition: { Null: { "ec2:Add/group": "false" } },
-    },
-    sharing.accountIds.length > 0
-      ? {
-          Sid: "NeverShareOutsideAllowList",
-          Effect: "Deny",
-          Action: "ec2:ModifySnapshotAttribute",
-          Resource: "*",
-          Condition: { StringNotEquals: { "ec2:Add/userId": [...sharing.accountIds] } },
-        }
-      : {
-          Sid: "NeverShareOutsideAllowList",
-          Effect: "Deny",
-          Action: "ec2:ModifySnapshotAttribute",
-          Resource: "*",
-          Condition: { Null: { "ec2:Add/userId": "false" } },
-        },
+    ...snapshotSharingDenies(sharing, "NeverSharePublicly", "NeverShareOutsideAllowList"),
     {
       Sid: "PublisherNeverCreatesOrDeletes",
       Effect: "Deny",
@@ -653,28 +655,7 @@ export function roleBoundary(
   return doc([
     { Sid: "AtMostTheRolesActions", Effect: "Allow", Action: [...allowed].sort(), Resource: "*" },
     { Sid: "NoGuardrailTampering", Effect: "Deny", Action: GUARDRAIL_TAMPER_ACTIONS, Resource: "*" },
-    {
-      Sid: "NoPublicSnapshotSharing",
-      Effect: "Deny",
-      Action: "ec2:ModifySnapshotAttribute",
-      Resource: "*",
-      Condition: { Null: { "ec2:Add/group": "false" } },
-    },
-    sharing.accountIds.length > 0
-      ? {
-          Sid: "NoSnapshotSharingOutsideAllowList",
-          Effect: "Deny",
-          Action: "ec2:ModifySnapshotAttribute",
-          Resource: "*",
-          Condition: { StringNotEquals: { "ec2:Add/userId": [...sharing.accountIds] } },
-        }
-      : {
-          Sid: "NoSnapshotSharingOutsideAllowList",
-          Effect: "Deny",
-          Action: "ec2:ModifySnapshotAttribute",
-          Resource: "*",
-          Condition: { Null: { "ec2:Add/userId": "false" } },
-        },
+    ...snapshotSharingDenies(sharing, "NoPublicSnapshotSharing", "NoSnapshotSharingOutsideAllowList"),
     {
       Sid: "NoIamChanges",
       Effect: "Deny",

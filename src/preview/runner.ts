@@ -9,7 +9,7 @@
  */
 import * as path from "node:path";
 import type { JsonObject } from "../analyzer/types";
-import type { RegisteredResource, RunJob, RunReply } from "./protocol";
+import { configList, type RegisteredResource, type RunJob, type RunReply } from "./protocol";
 
 const ROOT_TYPE = "pulumi:pulumi:Stack";
 
@@ -60,7 +60,7 @@ function answerInvoke(token: string, inputs: Record<string, unknown>, job: RunJo
     case "aws:index/getCallerIdentity:getCallerIdentity": {
       // The AWS provider refuses to run in any account but those of aws:allowedAccountIds: with exactly one,
       // that is the account a real preview would see. The caller's own ARN and user id stay unknown.
-      const allowed = parseList(job.config["aws:allowedAccountIds"]);
+      const allowed = configList(job.config["aws:allowedAccountIds"]);
       if (allowed.length !== 1) break;
       return { id: allowed[0], accountId: allowed[0], arn: UNKNOWN, userId: UNKNOWN };
     }
@@ -70,16 +70,6 @@ function answerInvoke(token: string, inputs: Record<string, unknown>, job: RunJo
 
 /** The engine's marker for a value unknown during preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-function parseList(v: string | undefined): string[] {
-  if (!v) return [];
-  try {
-    const l = JSON.parse(v) as unknown;
-    return Array.isArray(l) ? l.map(String) : [];
-  } catch {
-    return [];
-  }
-}
 
 function toJson(struct: { toJavaScript(): unknown } | undefined): JsonObject {
   return (struct ? struct.toJavaScript() : {}) as JsonObject;

@@ -7,18 +7,9 @@
 import { UserError } from "../cli/errors";
 import { ConfigError, NAMESPACE, parseConfig } from "../config";
 import { RULES } from "../../policy-pack/core/rules";
+import { configList } from "./protocol";
 
 const OWNER = /^([0-9]{12}|amazon|aws-marketplace|aws-backup-vault)$/;
-
-function jsonList(v: string | undefined): string[] {
-  if (!v) return [];
-  try {
-    const l = JSON.parse(v) as unknown;
-    return Array.isArray(l) ? l.map(String) : [];
-  } catch {
-    return [];
-  }
-}
 
 /** Whether `project` is this repository's own program, whose stack config the pack config derives from. */
 export function isOwnProject(project: string): boolean {
@@ -41,7 +32,7 @@ export function policyConfigForStack(
     ...new Set([
       "amazon",
       ...c.guardrails.allowedImageProviders,
-      ...jsonList(config["aws:allowedAccountIds"]),
+      ...configList(config["aws:allowedAccountIds"]),
     ]),
   ];
   return {
