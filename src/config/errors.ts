@@ -15,5 +15,8 @@ export class ConfigError extends Error {
   ) {
     super(`Invalid configuration ${key} in ${stackFile}: ${problem}`);
     this.name = "ConfigError";
+    // Pulumi's RunError marker (`pulumi.RunError.isInstance` reads it): `pulumi up` then prints this message
+    // alone, without the stack trace it prints for other unhandled errors.
+    Object.defineProperty(this, "__pulumiRunError", { value: true });
   }
 }

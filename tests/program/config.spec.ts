@@ -109,3 +109,19 @@ describe("config validation (parseConfig)", function () {
     assert.equal(cadenceToCron(30), "cron(0 3 1 * ? *)");
   });
 });
+
+describe("ConfigError under the Pulumi engine", () => {
+  it("is a pulumi.RunError, so `pulumi up` prints its message without a stack trace", async () => {
+    const pulumi = await import("@pulumi/pulumi");
+    const e = new ConfigError(
+      "ami-guard:patchCadenceDays",
+      "stacks/Pulumi.dev.yaml",
+      "must be a whole number",
+    );
+    assert.equal(pulumi.RunError.isInstance(e), true);
+    assert.equal(
+      e.message,
+      "Invalid configuration ami-guard:patchCadenceDays in stacks/Pulumi.dev.yaml: must be a whole number",
+    );
+  });
+});
