@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { policies } from "../../policy-pack/policies";
 import { TYPES } from "../../policy-pack/core/resources";
 import { UNKNOWN, image, runPolicy, useImages } from "../helpers/policy";
-import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 
 const ids = ["ami-00000000000000001", "ami-00000000000000002", "ami-0000000000000dead", "resolve:ssm:/x"];
 
@@ -109,6 +109,62 @@ describe("every policy over random inputs", () => {
         },
       ),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe("the stack policy over random stacks", () => {
+  const stackPolicies = policies.filter((p): p is StackValidationPolicy => "validateStack" in p);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { unknownCheckingProxy } = require("@pulumi/policy/proxy") as { unknownCheckingProxy<T>(o: T): T };
+
+  it("never throws, whatever the resources, dependencies and unknowns", async () => {
+    assert.equal(stackPolicies.length, 1);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom(
+              ...Object.values(TYPES),
+              "aws:imagebuilder/image:Image",
+              "aws:ssm/parameter:Parameter",
+            ),
+            props,
+          ),
+          {
+            maxLength: 6,
+          },
+        ),
+        fc.array(fc.tuple(fc.nat(5), fc.nat(5)), { maxLength: 8 }),
+        async (specs, edges) => {
+          const resources = specs.map(
+            ([type, p], i) =>
+              ({
+                type,
+                name: `r${i}`,
+                urn: `urn:pulumi:dev::ami-guard::${type}::r${i}`,
+                props: unknownCheckingProxy(JSON.parse(JSON.stringify(p))),
+                dependencies: [],
+                propertyDependencies: {},
+              }) as unknown as PolicyResource,
+          );
+          for (const [from, to] of edges) {
+            if (resources[from] && resources[to]) {
+              resources[from].dependencies.push(resources[to]);
+              resources[from].propertyDependencies.imageId = [resources[to]];
+            }
+          }
+          for (const p of stackPolicies) {
+            await Promise.resolve(
+              p.validateStack(
+                { resources, stackTags: new Map(), getConfig: () => ({}) } as never,
+                () => undefined,
+              ),
+            );
+          }
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });
