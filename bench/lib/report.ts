@@ -262,6 +262,15 @@ function auditSection(a: AuditResult, cal?: AuditResult): string {
   ].join("\n");
 }
 
+/** The preview's phases as bench/preview-phases.js times them: row label and field. */
+const PREVIEW_PHASES = [
+  ["module load (process start → preview loaded)", "loadMs"],
+  ["program under mocks (in parallel with the pack start)", "programMs"],
+  ["pack start, to its port", "packStartMs"],
+  ["analysis (GetAnalyzerInfo, Configure, ConfigureStack, Analyze × resources, AnalyzeStack)", "analyzeMs"],
+  ["runPreview total", "totalMs"],
+] as const;
+
 function previewSection(v: PreviewResult): string {
   const m = v.median;
   return [
@@ -273,46 +282,14 @@ function previewSection(v: PreviewResult): string {
       ["phase", "median", "range"],
       [
         ["CLI wall time", ms(m.cliWallMs), range(v.cliWallMs, ms)],
-        [
-          "module load (process start → preview loaded)",
-          ms(m.loadMs),
+        ...PREVIEW_PHASES.map(([label, key]) => [
+          label,
+          ms(m[key]),
           range(
-            v.phases.map((p) => p.loadMs),
+            v.phases.map((p) => p[key]),
             ms,
           ),
-        ],
-        [
-          "program under mocks (in parallel with the pack start)",
-          ms(m.programMs),
-          range(
-            v.phases.map((p) => p.programMs),
-            ms,
-          ),
-        ],
-        [
-          "pack start, to its port",
-          ms(m.packStartMs),
-          range(
-            v.phases.map((p) => p.packStartMs),
-            ms,
-          ),
-        ],
-        [
-          "analysis (GetAnalyzerInfo, Configure, ConfigureStack, Analyze × resources, AnalyzeStack)",
-          ms(m.analyzeMs),
-          range(
-            v.phases.map((p) => p.analyzeMs),
-            ms,
-          ),
-        ],
-        [
-          "runPreview total",
-          ms(m.totalMs),
-          range(
-            v.phases.map((p) => p.totalMs),
-            ms,
-          ),
-        ],
+        ]),
       ],
     ),
     "",

@@ -193,16 +193,7 @@ describe("ami-guard audit against a loopback endpoint", function () {
       await server!.close();
       restore!();
       const s = await start(scenario(), undefined, { rateLimit: { perSecond: 100, burst: 10 } });
-      const args = [
-        "audit",
-        "--region",
-        "us-east-1,eu-west-1",
-        "--config",
-        CONFIG,
-        "--now",
-        NOW.toISOString(),
-      ];
-      const r = await runCli([...args, "--max-attempts", "10", "--format", "json"]);
+      const r = await runCli([...BASE_ARGS, "--max-attempts", "10", "--format", "json"]);
       assert.equal(r.code, 1, r.stderr);
       assert.ok(s.throttled() > 0, "the rate limit was hit");
       const doc = JSON.parse(r.stdout);
