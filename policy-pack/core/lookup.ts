@@ -117,7 +117,7 @@ export function describeError(e: unknown): string {
   return String(e);
 }
 
-function errorName(e: unknown): string {
+export function errorName(e: unknown): string {
   const err = e as { name?: string; Code?: string } | undefined;
   return err?.Code ?? err?.name ?? "";
 }
@@ -252,9 +252,18 @@ export function defaultClientFor(region: string): Ec2Like {
   // Loaded lazily: the SDK costs start-up time that an inventory-backed run never needs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { EC2Client } = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
+  return new EC2Client(sdkClientConfig(region));
+}
+
+/**
+ * The configuration every SDK client of the pack uses (EC2, SSM): the region, adaptive retries
+ * (AWS_MAX_ATTEMPTS) and the request timeout (AMI_GUARD_EC2_TIMEOUT_MS); credentials and endpoints
+ * (AWS_ENDPOINT_URL_<SERVICE>) come from the SDK's standard chain.
+ */
+export function sdkClientConfig(region: string) {
   const maxAttempts = positive(process.env.AWS_MAX_ATTEMPTS) ?? 5;
   const requestTimeout = positive(process.env.AMI_GUARD_EC2_TIMEOUT_MS) ?? 15_000;
-  return new EC2Client({
+  return {
     region,
     retryMode: "adaptive",
     maxAttempts,
@@ -263,7 +272,7 @@ export function defaultClientFor(region: string): Ec2Like {
       requestTimeout,
       throwOnRequestTimeout: true,
     },
-  });
+  };
 }
 
 function positive(text: string | undefined): number | undefined {

@@ -13,8 +13,10 @@ import type { AmiFacts } from "./facts";
 import { sourceFromEnvironment, type AmiSource } from "./lookup";
 import { judgeMissing, type Finding, type Severity } from "./rules";
 import { resolveSettings, SettingsError, type AmiGuardSettings } from "./settings";
-import { amiUses, resolveRegion, type AmiPurpose, type AmiUse } from "./resources";
+import { TYPES, amiUses, resolveRegion, type AmiPurpose, type AmiUse } from "./resources";
 import { UNKNOWN, plain, rec, type Unknown } from "./values";
+import { TEMPLATE_REFERRERS } from "./launch-templates";
+import { isReference, referenceSources, resolveReference, templateUses } from "./references";
 
 /** What a policy sees of one resource, with nothing left that can throw on read. */
 export interface ResourceView {
@@ -89,7 +91,10 @@ export class CheckedAtUpdate extends UnknownValueError {
 
 /** Builds a ResourceValidationPolicy from a definition, wrapping it so that it never throws. */
 export function resourcePolicy(def: PolicyDefinition): ResourceValidationPolicy {
-  const types = new Set(def.types);
+  // A policy that judges what launchers launch also judges the types that launch from a launch template.
+  const types = new Set(
+    def.types.includes(TYPES.instance) ? [...def.types, ...TEMPLATE_REFERRERS] : def.types,
+  );
   return {
     name: def.name,
     displayName: def.displayName,
@@ -162,16 +167,22 @@ export type UseOutcome =
 
 /**
  * Looks up every AMI the resource uses for `purposes`, concurrently (the source batches and de-duplicates).
+ * AMIs named through a `resolve:ssm:` parameter or a launch template referenced by id or name are resolved
+ * first (references.ts); the outcome's use then carries the AMI id and a path naming the reference.
  */
 export async function lookUpUses(view: ResourceView, purposes: readonly AmiPurpose[]): Promise<UseOutcome[]> {
-  const uses = amiUses(view.type, view.props).filter((u) => purposes.includes(u.purpose));
+  const uses = [...amiUses(view.type, view.props), ...templateUses(view.type, view.props)].filter((u) =>
+    purposes.includes(u.purpose),
+  );
   const src = amiSource();
-  return Promise.all(
-    uses.map(async (use): Promise<UseOutcome> => {
+  const outcomes = await Promise.all(
+    uses.map(async (written): Promise<UseOutcome | undefined> => {
+      let use = written;
       if (use.imageId === UNKNOWN) return { kind: "unknown", use };
-      const id = use.imageId as string;
-      if (!id.startsWith("ami-")) return { kind: "not-ami", use, ref: id };
-      const region = use.region ?? view.region;
+      const reference = isReference(use);
+      if (!reference && !(use.imageId as string).startsWith("ami-"))
+        return { kind: "not-ami", use, ref: use.imageId as string };
+      let region = use.region ?? view.region;
       if (region === UNKNOWN) return { kind: "unknown", use };
       if (region === undefined) {
         return {
@@ -181,14 +192,35 @@ export async function lookUpUses(view: ResourceView, purposes: readonly AmiPurpo
           cause: "no region is set on the resource, its provider, the stack (aws:region) or AWS_REGION",
         };
       }
+      if (reference) {
+        const r = await resolveReference(use, region as string, referenceSources());
+        if (r.kind === "none") return undefined;
+        if (r.kind !== "ami") return r;
+        use = r.use;
+        if (!(use.imageId as string).startsWith("ami-"))
+          return { kind: "not-ami", use, ref: use.imageId as string };
+        region = use.region ?? view.region;
+      }
+      const id = use.imageId as string;
       if (typeof src === "string") return { kind: "failed", use, region: region as string, cause: src };
       const r = await src.lookup(id, region as string);
       if (r.kind === "found") return { kind: "facts", use, facts: r.facts, region: region as string };
       if (r.kind === "not-found")
-        return { kind: "missing", use, region: r.region, finding: judgeMissing(id, r.region) };
+        return {
+          kind: "missing",
+          use,
+          region: r.region,
+          finding: reference
+            ? {
+                ...judgeMissing(id, r.region),
+                message: `${judgeMissing(id, r.region).message.replace(/\.$/, "")} (named by ${use.path}).`,
+              }
+            : judgeMissing(id, r.region),
+        };
       return { kind: "failed", use, region: r.region, cause: r.cause };
     }),
   );
+  return outcomes.filter((o): o is UseOutcome => o !== undefined);
 }
 
 /**
@@ -213,5 +245,7 @@ export async function judgeUses(
 
 /** The fail-closed message for facts that could not be had: the AMI, where it was used, region and cause. */
 export function failedClosed(what: string, o: { use: AmiUse; region: string; cause: string }): string {
-  return `cannot verify ${what} of AMI ${String(o.use.imageId)} (${o.use.path}) in ${o.region}: ${o.cause}. Failing closed: fix the credentials or endpoint, or supply facts with AMI_GUARD_INVENTORY.`;
+  const id = String(o.use.imageId);
+  const image = id.startsWith("ami-") ? `AMI ${id}` : `the AMI of ${id}`;
+  return `cannot verify ${what} of ${image} (${o.use.path}) in ${o.region}: ${o.cause}. Failing closed: fix the credentials or endpoint, or supply facts with AMI_GUARD_INVENTORY.`;
 }

@@ -9,9 +9,9 @@ export const ec2AmiDisallowMissingImage = resourcePolicy({
   severity: "high",
   tags: ["ami-guard", "practice-4-patch-and-replace"],
   description:
-    "Blocks resources that reference an AMI id that EC2 does not know in the resource's region, or an image reference the pack cannot resolve, and reports AMI ids that are unknown until the update as checked at update.",
+    "Blocks resources that reference an AMI id that EC2 does not know in the resource's region, an SSM parameter or launch template version that does not exist, or a value that is neither an AMI id nor a reference the pack can resolve, and reports AMI ids that are unknown until the update as checked at update.",
   remediationSteps:
-    "1. Check the AMI id and region (aws ec2 describe-images --image-ids <id> --region <region>). 2. Use an available, approved image of your golden-image pipeline. 3. Reference AMIs by id rather than through SSM parameters so they can be verified before deployment.",
+    "1. Check the AMI id and region (aws ec2 describe-images --image-ids <id> --region <region>). 2. For resolve:ssm: references, check the parameter, version or label exists and holds an AMI id (aws ssm get-parameters --names <name>). 3. For launch templates, check the template and version exist (aws ec2 describe-launch-template-versions). 4. Use an available, approved image of your golden-image pipeline.",
   configSchema: { properties: {} },
   types: [...LAUNCHERS, TYPES.imageRecipe, TYPES.amiCopy],
   async validate(view, report) {
@@ -20,7 +20,7 @@ export const ec2AmiDisallowMissingImage = resourcePolicy({
       if (o.kind === "missing") report(`${o.finding.message} (${o.use.path}) Fix: ${o.finding.fix}`);
       else if (o.kind === "not-ami") {
         report(
-          `${o.use.path} is "${o.ref}", not an AMI id, so the image it resolves to cannot be verified before deployment. Fix: reference an approved AMI id (ami-…).`,
+          `${o.use.path} is "${o.ref}", not an AMI id or a reference the pack can resolve (resolve:ssm:<parameter>), so the image it names cannot be verified before deployment. Fix: reference an approved AMI id (ami-…) or an SSM parameter that holds one.`,
         );
       } else if (o.kind === "failed") {
         report(failedClosed("the existence", o));

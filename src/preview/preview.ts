@@ -18,6 +18,7 @@ import type {
   ProviderResource,
 } from "../analyzer/types";
 import { InventoryError, readInventory } from "../../policy-pack/core/lookup";
+import { readReferenceInventory } from "../../policy-pack/core/references";
 import { buildPolicyConfig, readPolicyConfigFile } from "./policy-config";
 import { isOwnProject, policyConfigForStack } from "./stack-policy-config";
 import { findProjectRoot, readProject, readStackConfig, resolveProgram, type Project } from "./project";
@@ -275,6 +276,7 @@ export async function runPreview(opts: PreviewOptions): Promise<PreviewReport> {
     inventory = path.resolve(opts.inventory ?? path.join(root, "inventory", "default.json"));
     try {
       readInventory(inventory);
+      readReferenceInventory(inventory);
     } catch (e) {
       if (e instanceof InventoryError) throw new UserError(e.message.replace(inventory, rel(inventory)));
       throw e;

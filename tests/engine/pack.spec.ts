@@ -56,15 +56,29 @@ describe("policy pack over the engine protocol", function () {
   let inventory: string;
 
   before(async () => {
-    inventory = writeInventory([
-      image({ id: GOOD, owner: TRUSTED }),
-      image({ id: PUBLIC_FOREIGN, owner: "999988887777", public: true }),
-      // Its launch permissions are known (the owner's export), so it is ours, and public.
-      image({ id: PUBLIC_OURS, owner: TRUSTED, public: true, launchPermissions: [{ Group: "all" }] }),
-      image({ id: PLAIN, owner: TRUSTED, encrypted: false }),
-      image({ id: OLD, owner: TRUSTED, ageDays: 400 }),
-      image({ id: UNTAGGED, owner: TRUSTED, tags: { Version: "1" } }),
-    ]);
+    inventory = writeInventory(
+      [
+        image({ id: GOOD, owner: TRUSTED }),
+        image({ id: PUBLIC_FOREIGN, owner: "999988887777", public: true }),
+        // Its launch permissions are known (the owner's export), so it is ours, and public.
+        image({ id: PUBLIC_OURS, owner: TRUSTED, public: true, launchPermissions: [{ Group: "all" }] }),
+        image({ id: PLAIN, owner: TRUSTED, encrypted: false }),
+        image({ id: OLD, owner: TRUSTED, ageDays: 400 }),
+        image({ id: UNTAGGED, owner: TRUSTED, tags: { Version: "1" } }),
+      ],
+      {
+        Parameters: [{ Name: "/golden/web", Value: GOOD, Version: 3 }],
+        LaunchTemplateVersions: [
+          {
+            LaunchTemplateId: "lt-0123456789abcdef0",
+            LaunchTemplateName: "shared",
+            VersionNumber: 2,
+            DefaultVersion: true,
+            LaunchTemplateData: { ImageId: PUBLIC_FOREIGN },
+          },
+        ],
+      },
+    );
     pack = await startPack({ AMI_GUARD_INVENTORY: inventory });
     info = await pack.getAnalyzerInfo();
   });
@@ -208,6 +222,26 @@ describe("policy pack over the engine protocol", function () {
       assert.equal(missing.enforcementLevel, "mandatory");
       assert.match(missing.message, /ap-southeast-2/);
       assert.match(missing.message, new RegExp(MISSING));
+    });
+
+    it("resolves resolve:ssm: parameters and launch templates outside the stack from the inventory", async () => {
+      const ok = resource("aws:ec2/instance:Instance", "web", { ami: "resolve:ssm:/golden/web" });
+      assert.deepEqual(await policiesOf(ok), []);
+      const asg = resource("aws:autoscaling/group:Group", "fleet", {
+        launchTemplate: { id: "lt-0123456789abcdef0", version: "$Default" },
+      });
+      const res = await pack.analyze(asg);
+      const untrusted = res.diagnostics.filter((d) => d.policyName === RULES.untrusted);
+      assert.equal(untrusted.length, 1);
+      assert.equal(untrusted[0].enforcementLevel, "mandatory");
+      assert.match(
+        untrusted[0].message,
+        new RegExp(
+          `AMI ${PUBLIC_FOREIGN} .*launch template lt-0123456789abcdef0 \\(version \\$Default = 2, shared\\)`,
+        ),
+      );
+      const missing = resource("aws:ec2/instance:Instance", "gone", { ami: "resolve:ssm:/golden/none" });
+      assert.ok((await policiesOf(missing)).includes(`mandatory:${RULES.missing}`));
     });
 
     it("turns an AMI unknown at preview into an advisory, never a mandatory violation", async () => {

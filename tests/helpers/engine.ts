@@ -107,10 +107,13 @@ export function image(s: ImageSpec): Record<string, unknown> {
 }
 
 /** Writes an inventory file in a fresh temporary directory and returns its path. */
-export function writeInventory(images: Record<string, unknown>[]): string {
+export function writeInventory(
+  images: Record<string, unknown>[],
+  extra: { Parameters?: unknown[]; LaunchTemplateVersions?: unknown[] } = {},
+): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-guard-inv-"));
   const file = path.join(dir, "inventory.json");
-  fs.writeFileSync(file, JSON.stringify({ Images: images }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ Images: images, ...extra }, null, 2));
   return file;
 }
 

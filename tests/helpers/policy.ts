@@ -8,6 +8,9 @@ import type { PolicyResourceOptions, ResourceValidationArgs, ResourceValidationP
 import { InventorySource } from "../../policy-pack/core/lookup";
 import { setAmiSource, setClock } from "../../policy-pack/core/policy";
 import { factsFromImage, type AmiFacts } from "../../policy-pack/core/facts";
+import { setReferenceSources } from "../../policy-pack/core/references";
+import { InventoryParameterSource, type ParameterValue } from "../../policy-pack/core/ssm";
+import { InventoryTemplateSource, type RawTemplateVersion } from "../../policy-pack/core/launch-templates";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const proxy = require("@pulumi/policy/proxy") as {
@@ -119,8 +122,21 @@ export function image(overrides: Record<string, unknown> = {}): Record<string, u
 /** The clock every policy test runs at. */
 export const NOW = new Date("2026-11-29T00:00:00.000Z");
 
-/** Installs an inventory of these images as the pack's AMI source and fixes the clock; returns the source. */
-export function useImages(images: Record<string, unknown>[]): InventorySource {
+/** What an inventory carries beside its images: SSM parameter values and launch template versions. */
+export interface TestReferences {
+  parameters?: ParameterValue[];
+  templates?: RawTemplateVersion[];
+}
+
+/**
+ * Installs an inventory of these images (and of these parameters and launch template versions, none by
+ * default) as the pack's sources and fixes the clock; returns the AMI source.
+ */
+export function useImages(images: Record<string, unknown>[], refs: TestReferences = {}): InventorySource {
+  setReferenceSources({
+    parameters: new InventoryParameterSource(refs.parameters ?? [], "test inventory"),
+    templates: new InventoryTemplateSource(refs.templates ?? [], "test inventory"),
+  });
   const map = new Map<string, AmiFacts>();
   for (const i of images) {
     const f = factsFromImage(i);

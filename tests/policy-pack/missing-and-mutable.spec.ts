@@ -28,13 +28,27 @@ describe("ec2-ami-disallow-missing-image", () => {
     assert.match(r.violations[0], /AMI ami-0000000000000dead was not found in us-east-1/);
   });
 
-  it("blocks references it cannot verify (SSM parameters)", async () => {
+  it("blocks references it cannot resolve (an SSM parameter with no known value), naming the parameter", async () => {
     const r = await runPolicy(missing, {
       type: "aws:ec2/launchTemplate:LaunchTemplate",
       props: { imageId: "resolve:ssm:/golden/ami" },
       providerProps: region,
     });
-    assert.match(r.violations[0], /"resolve:ssm:\/golden\/ami", not an AMI id/);
+    assert.equal(r.violations.length, 1);
+    assert.match(
+      r.violations[0],
+      /cannot read SSM parameter \/golden\/ami: the inventory test inventory has no value/,
+    );
+  });
+
+  it("blocks a value that is neither an AMI id nor a reference", async () => {
+    const r = await runPolicy(missing, {
+      type: "aws:ec2/instance:Instance",
+      props: { ami: "my-golden-image" },
+      providerProps: region,
+    });
+    assert.equal(r.violations.length, 1);
+    assert.match(r.violations[0], /"my-golden-image", not an AMI id/);
   });
 
   it("reports an id unknown at preview as checked at update (advisory), never throwing", async () => {
