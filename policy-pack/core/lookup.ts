@@ -4,7 +4,7 @@
  * made in the same tick are batched into one DescribeImages. Failures become `error` lookups (fail closed),
  * never exceptions.
  */
-import * as fs from "node:fs";
+import { FileReadError, MAX_INVENTORY_BYTES, parseJsonText, readRegularFile } from "./files";
 import { factsFromImage, type AmiFacts, type AmiLookup, type LaunchPermission } from "./facts";
 
 export interface AmiSource {
@@ -28,12 +28,9 @@ export class InventoryError extends Error {
 
 /** Parses an inventory's text. Throws InventoryError naming the file on anything but `{"Images": [...]}`. */
 export function parseInventory(text: string, file: string): Map<string, AmiFacts> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new InventoryError(file, `${file} is not valid JSON (${(e as Error).message})`);
-  }
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new InventoryError(file, `${file} is not valid JSON (${parsed.problem})`);
+  const doc = parsed.value;
   const images = (doc as { Images?: unknown } | null)?.Images;
   if (doc === null || typeof doc !== "object" || !Array.isArray(images)) {
     throw new InventoryError(
@@ -50,17 +47,17 @@ export function parseInventory(text: string, file: string): Map<string, AmiFacts
   return out;
 }
 
-/** Reads an inventory file. Throws InventoryError naming the file when it is missing or malformed. */
+/**
+ * Reads an inventory file: a regular file of at most 64 MiB (never a FIFO or a device). Throws InventoryError
+ * naming the file when it is missing, not a regular file, too large or malformed.
+ */
 export function readInventory(file: string): Map<string, AmiFacts> {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = readRegularFile(file, MAX_INVENTORY_BYTES);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InventoryError(
-      file,
-      `cannot read inventory ${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`,
-    );
+    const reason = e instanceof FileReadError ? e.reason : String(e);
+    throw new InventoryError(file, `cannot read inventory ${file}: ${reason}`);
   }
   return parseInventory(text, file);
 }

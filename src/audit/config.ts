@@ -3,11 +3,11 @@
  * properties, or an enforcement level. Each rule is judged with its own policy's settings, exactly as the pack
  * would, and a policy set to `disabled` is not audited.
  */
-import * as fs from "node:fs";
-import * as YAML from "yaml";
+import { MAX_CONFIG_BYTES } from "../../policy-pack/core/files";
 import { RULES } from "../../policy-pack/core/rules";
 import { resolveSettings, SettingsError, type AmiGuardSettings } from "../../policy-pack/core/settings";
 import { UserError } from "../cli/errors";
+import { readInputDocument } from "../cli/files";
 import { GUARDRAIL_RULES } from "./guardrails";
 
 export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
@@ -81,22 +81,9 @@ function fallback(rule: string, settings: Map<string, AmiGuardSettings>): AmiGua
 /** Reads the configuration file (JSON, or YAML when it ends in .yaml/.yml); no file means the pack's defaults. */
 export function loadConfig(file: string | undefined): AuditConfig {
   if (file === undefined) return parseConfig({}, "the pack's defaults");
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `cannot read config ${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`,
-    );
-  }
-  let doc: unknown;
-  try {
-    doc = /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);
-  } catch (e) {
-    throw new UserError(
-      `${file} is not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"} (${(e as Error).message.split("\n")[0]})`,
-    );
-  }
+  const doc = readInputDocument(file, "config", {
+    maxBytes: MAX_CONFIG_BYTES,
+    format: /\.ya?ml$/i.test(file) ? "yaml" : "json",
+  });
   return parseConfig(doc, file);
 }

@@ -2,10 +2,11 @@
  * The `--policy-pack-config` file: read it, validate it against the policies' config schemas from
  * GetAnalyzerInfo (as the engine does, with ajv), and turn it into the Configure request the engine sends.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv, { type ErrorObject } from "ajv";
+import { MAX_CONFIG_BYTES } from "../../policy-pack/core/files";
 import { UserError } from "../cli/errors";
+import { readInputDocument } from "../cli/files";
 import {
   ENFORCEMENT_LEVELS,
   type AnalyzerInfo,
@@ -19,22 +20,9 @@ function rel(file: string): string {
   return r && !r.startsWith("..") ? r : file;
 }
 
-/** Reads the file as JSON; a UserError names the file when it is missing or malformed. */
+/** Reads the file as JSON (a regular file of at most 1 MiB); a UserError names the file when it is not. */
 export function readPolicyConfigFile(file: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `cannot read policy pack config ${rel(file)}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`policy pack config ${rel(file)} is not valid JSON (${(e as Error).message})`);
-  }
+  return readInputDocument(file, "policy pack config", { maxBytes: MAX_CONFIG_BYTES, format: "json" });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -22,7 +22,8 @@ import { readReferenceInventory } from "../../policy-pack/core/references";
 import { buildPolicyConfig, readPolicyConfigFile } from "./policy-config";
 import { isOwnProject, policyConfigForStack } from "./stack-policy-config";
 import { findProjectRoot, readProject, readStackConfig, resolveProgram, type Project } from "./project";
-import type { RegisteredResource, RunJob, RunReply, RunResult } from "./protocol";
+import type { RegisteredResource, RunFailure, RunJob, RunReply, RunResult } from "./protocol";
+import { ConfigError } from "../config/errors";
 
 export interface PreviewOptions {
   stack: string;
@@ -96,6 +97,12 @@ function rel(file: string): string {
 /** The module this file was loaded as: `.ts` under ts-node (tests), `.js` compiled. */
 const OWN_EXT = path.extname(__filename);
 
+/** A config error of the program, naming the stack config file that was actually read. */
+function configErrorMessage(reply: RunFailure, stackFile: string | undefined): string {
+  if (!reply.config || !stackFile) return reply.message;
+  return new ConfigError(reply.config.key, rel(stackFile), reply.config.problem).message;
+}
+
 /** Runs the program under mocks in a child process and returns what it registered. */
 export function runProgram(job: RunJob, root: string): Promise<RunResult> {
   const runner = path.join(__dirname, `runner${OWN_EXT}`);
@@ -147,7 +154,7 @@ export function runProgram(job: RunJob, root: string): Promise<RunResult> {
           ),
         );
       } else if (reply.kind === "error") {
-        if (reply.name === "ConfigError") reject(new UserError(reply.message));
+        if (reply.name === "ConfigError") reject(new UserError(configErrorMessage(reply, job.stackFile)));
         else if (reply.phase === "invoke") reject(new UserError(reply.message));
         else
           reject(
@@ -288,7 +295,7 @@ export async function runPreview(opts: PreviewOptions): Promise<PreviewReport> {
     configDoc = readPolicyConfigFile(path.resolve(opts.policyPackConfig));
     policyConfigSource = rel(path.resolve(opts.policyPackConfig));
   } else if (isOwnProject(project.name)) {
-    configDoc = policyConfigForStack(stackConfig.config, opts.stack);
+    configDoc = policyConfigForStack(stackConfig.config, opts.stack, rel(stackConfig.file));
     policyConfigSource = `derived from ${rel(stackConfig.file)} (write it with --write-policy-pack-config)`;
   }
   const packDir = path.resolve(opts.policyPack ?? path.join(root, "policy-pack"));
@@ -328,6 +335,7 @@ export async function runPreview(opts: PreviewOptions): Promise<PreviewReport> {
       config: stackConfig.config,
       secretKeys: stackConfig.secretKeys,
       region,
+      stackFile: stackConfig.file,
     },
     root,
   ).then((r) => {

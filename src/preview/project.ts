@@ -5,7 +5,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { MAX_CONFIG_BYTES } from "../../policy-pack/core/files";
+import { readInputDocument } from "../cli/files";
 import { UserError } from "../cli/errors";
 
 export interface Project {
@@ -38,20 +39,7 @@ function rel(file: string): string {
 }
 
 function readYaml(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `cannot read ${what} ${rel(file)}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`,
-    );
-  }
-  try {
-    return parseYaml(text) ?? {};
-  } catch (e) {
-    throw new UserError(`${rel(file)} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
-  }
+  return readInputDocument(file, what, { maxBytes: MAX_CONFIG_BYTES, format: "yaml" }) ?? {};
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

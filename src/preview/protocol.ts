@@ -15,6 +15,8 @@ export interface RunJob {
   secretKeys: string[];
   /** The AWS region the program's default providers use, for the invokes the runner answers offline. */
   region?: string;
+  /** The stack config file the values came from (`--config-file` or the stack's own), for config errors. */
+  stackFile?: string;
 }
 
 /** One RegisterResource request the program made, as the engine would receive it. */
@@ -56,6 +58,8 @@ export interface RunFailure {
   message: string;
   /** What failed: loading the program, running it, or an invoke that cannot be answered offline. */
   phase: "load" | "run" | "invoke";
+  /** For a ConfigError: the key and the problem (its message names the stack's own file, not the one read). */
+  config?: { key: string; problem: string };
 }
 
 export type RunReply = RunResult | RunFailure;

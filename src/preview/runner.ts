@@ -231,12 +231,15 @@ async function run(job: RunJob): Promise<RunReply> {
   } catch (e) {
     if (invokeFailure)
       return { kind: "error", name: invokeFailure.name, message: invokeFailure.message, phase: "invoke" };
-    const err = e as Error;
+    const err = e as Error & { key?: unknown; problem?: unknown };
     return {
       kind: "error",
       name: err?.name ?? "Error",
       message: err?.message ?? String(e),
       phase: loaded ? "run" : "load",
+      ...(err?.name === "ConfigError" && typeof err.key === "string" && typeof err.problem === "string"
+        ? { config: { key: err.key, problem: err.problem } }
+        : {}),
     };
   }
   if (invokeFailure)

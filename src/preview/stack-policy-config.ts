@@ -20,12 +20,15 @@ export function isOwnProject(project: string): boolean {
 export function policyConfigForStack(
   config: Record<string, string>,
   stack: string,
+  /** The stack config file the values were read from (`--config-file`), named in errors. */
+  stackFile?: string,
 ): Record<string, Record<string, unknown>> {
   let c;
   try {
     c = parseConfig(config, stack);
   } catch (e) {
-    if (e instanceof ConfigError) throw new UserError(e.message);
+    if (e instanceof ConfigError)
+      throw new UserError(stackFile ? new ConfigError(e.key, stackFile, e.problem).message : e.message);
     throw e;
   }
   const trusted = [
