@@ -29,6 +29,7 @@ import {
   type RegionScan,
 } from "./judge";
 import { mapLimit } from "./limit";
+import { scanGuardrails, scanImages, type AuditScope } from "./scope";
 
 export interface AuditOptions {
   /** Regions to audit; empty means the default region (or every enabled region with allRegions). */
@@ -45,6 +46,8 @@ export interface AuditOptions {
   regionConcurrency: number;
   client: ClientOptions;
   progress?: { add(n: number): void; tick(n?: number): void };
+  /** What to audit: the whole account (default), some images by id, or the account guardrails only. */
+  scope?: AuditScope;
 }
 
 export interface AuditSummary {
@@ -116,11 +119,17 @@ export async function runAudit(o: AuditOptions): Promise<AuditReport> {
         regions = [base];
       }
       for (const r of regions) regionsSeen.add(r);
+      const scope = o.scope ?? { kind: "account" };
+      const options = { concurrency: o.concurrency, progress: o.progress };
       const [accountScans, trails] = await Promise.all([
         mapLimit(regions, o.regionConcurrency, (region) =>
-          scanRegion(calls, clients, account, region, { concurrency: o.concurrency, progress: o.progress }),
+          scope.kind === "images"
+            ? scanImages(calls, clients, account, region, scope.imageIds, options)
+            : scope.kind === "guardrails"
+              ? scanGuardrails(calls, clients, account, region)
+              : scanRegion(calls, clients, account, region, options),
         ),
-        readTrails(calls, clients, account, regions[0]),
+        scope.kind === "account" ? readTrails(calls, clients, account, regions[0]) : undefined,
       ]);
       for (const scan of accountScans) {
         scans.push(scan);

@@ -361,7 +361,7 @@ export async function scanRegion(
 }
 
 /** DescribeImages for ids; a not-found error splits the batch so one deregistered id cannot hide the rest. */
-async function describeByIds(
+export async function describeByIds(
   calls: Calls,
   ec2: EC2Client,
   ids: string[],
@@ -395,7 +395,7 @@ async function describeByIds(
 }
 
 /** Reads the region's guardrail settings; each one that fails is left undefined and recorded. */
-async function readGuardrails(
+export async function readGuardrails(
   calls: Calls,
   clients: AccountClients,
   account: string,

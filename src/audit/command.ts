@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { Option, type Command } from "commander";
 import { SEVERITIES, type Severity } from "../../policy-pack/core/rules";
 import { EXIT, UserError, setExitCode } from "../cli/errors";
+import { toAsff } from "./asff";
 import { DEFAULT_CLIENT, runAudit, type AuditReport } from "./audit";
 import { loadConfig } from "./config";
 import { writeInventory } from "./inventory";
@@ -17,6 +18,7 @@ interface AuditFlags {
   region: string[];
   allRegions?: boolean;
   roleArn: string[];
+  image: string[];
   format: Format;
   failOn: Severity;
   exportInventory?: string;
@@ -29,6 +31,7 @@ interface AuditFlags {
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
+const IMAGE_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
 function collect(value: string, previous: string[]): string[] {
   return [
@@ -106,6 +109,7 @@ function tableWidth(): number {
 export function render(report: AuditReport, format: Format, version: string, width?: number): string {
   if (format === "json") return toJson(report);
   if (format === "sarif") return toSarif(report, version);
+  if (format === "asff") return toAsff(report, new Date(report.summary.generatedAt));
   return toTable(report, width);
 }
 
@@ -121,6 +125,11 @@ export async function auditAction(flags: AuditFlags): Promise<void> {
       throw new UserError(
         `--role-arn ${JSON.stringify(a)} is not an IAM role ARN (arn:aws:iam::123456789012:role/Name)`,
       );
+  for (const id of flags.image)
+    if (!IMAGE_ID.test(id))
+      throw new UserError(`--image ${JSON.stringify(id)} is not an AMI id (ami- and 8 or 17 hex digits)`);
+  if (flags.image.length > 0 && flags.exportInventory)
+    throw new UserError("--export-inventory needs the whole account: leave out --image");
   const now = flags.now === undefined ? new Date() : new Date(flags.now);
   if (Number.isNaN(now.getTime())) throw new UserError(`--now ${JSON.stringify(flags.now)} is not a date`);
   const config = loadConfig(flags.config);
@@ -141,6 +150,7 @@ export async function auditAction(flags: AuditFlags): Promise<void> {
       regionConcurrency: 4,
       client: { ...DEFAULT_CLIENT, maxAttempts, requestTimeoutMs: flags.timeout * 1000 },
       progress,
+      scope: flags.image.length > 0 ? { kind: "images", imageIds: [...new Set(flags.image)] } : undefined,
     }),
   );
 
@@ -176,6 +186,11 @@ export function registerAuditCommand(program: Command): void {
       new Option("--role-arn <arn>", "auditor role to assume, one per account (repeatable)")
         .argParser(collect)
         .default([], "the caller's own account"),
+    )
+    .addOption(
+      new Option("--image <id>", "audit only this AMI (repeatable, or comma-separated)")
+        .argParser(collect)
+        .default([], "every AMI the account owns and runs, and its guardrails"),
     )
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("table"))
     .addOption(

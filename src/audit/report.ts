@@ -9,7 +9,7 @@ import type { AuditReport } from "./audit";
 import { GUARDRAIL_RULES } from "./guardrails";
 import type { AuditFinding } from "./judge";
 
-export const FORMATS = ["table", "json", "sarif"] as const;
+export const FORMATS = ["table", "json", "sarif", "asff"] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** Each rule the audit can report: what it wants, how to get there, and its usual (highest) severity. */
