@@ -198,13 +198,35 @@ export function configFinding(
   );
 }
 
+const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+
 /**
- * Every finding of the report in ASFF, plus one "audit incomplete" finding per account and region with failed
+ * One finding per account, region, resource and rule: a rule that found two problems with one image (public
+ * and shared outside the allow-list, say) is one ASFF finding at the higher severity, with both messages.
+ */
+export function mergeByRule(findings: readonly AuditFinding[]): AuditFinding[] {
+  const out = new Map<string, AuditFinding>();
+  for (const f of findings) {
+    const key = findingId(f.account, f.region, f.resource, f.rule);
+    const seen = out.get(key);
+    if (!seen) {
+      out.set(key, { ...f });
+      continue;
+    }
+    if (RANK[f.severity] > RANK[seen.severity]) seen.severity = f.severity;
+    if (!seen.message.includes(f.message)) seen.message = `${seen.message} ${f.message}`;
+    if (!seen.fix.includes(f.fix)) seen.fix = `${seen.fix} ${f.fix}`;
+  }
+  return [...out.values()];
+}
+
+/**
+ * Every finding of the report in ASFF (merged by {@link mergeByRule}), plus one "audit incomplete" finding per account and region with failed
  * reads (errors with no region are counted against `fallbackRegion`; with no account, `t.account`).
  */
 export function toAsffFindings(report: AuditReport, t: AsffTarget, now = new Date()): AwsSecurityFinding[] {
   const at = now.toISOString();
-  const out = report.findings.map((f) => asffOf(f, t, at));
+  const out = mergeByRule(report.findings).map((f) => asffOf(f, t, at));
   const byPlace = new Map<string, { account: string; region: string; errors: StepError[] }>();
   for (const e of report.summary.errors) {
     const account = e.account ?? t.account;
