@@ -13,10 +13,21 @@ import type { AmiFacts } from "./facts";
 import { sourceFromEnvironment, type AmiSource } from "./lookup";
 import { judgeMissing, type Finding, type Severity } from "./rules";
 import { resolveSettings, SettingsError, type AmiGuardSettings } from "./settings";
-import { TYPES, amiUses, resolveRegion, type AmiPurpose, type AmiUse } from "./resources";
+import {
+  TYPES,
+  amiUses,
+  isUnlisted,
+  resolveRegion,
+  scannedUses,
+  type AmiPurpose,
+  type AmiUse,
+} from "./resources";
 import { UNKNOWN, plain, rec, type Unknown } from "./values";
 import { TEMPLATE_REFERRERS } from "./launch-templates";
 import { isReference, referenceSources, resolveReference, templateUses } from "./references";
+import { installWireCompatibility } from "./wire";
+
+installWireCompatibility();
 
 /** What a policy sees of one resource, with nothing left that can throw on read. */
 export interface ResourceView {
@@ -42,6 +53,11 @@ export interface PolicyDefinition {
   configSchema: PolicyConfigSchema;
   /** The resource types this policy judges (others are reported not applicable). */
   types: readonly string[];
+  /**
+   * Also judge types the resource table does not list, when a scan of their inputs finds an AMI reference
+   * (see resources.ts scannedUses): an unlisted type is never a way around the pack.
+   */
+  scansUnlisted?: boolean;
   validate(view: ResourceView, report: (message: string) => void): Promise<void> | void;
 }
 
@@ -105,8 +121,10 @@ export function resourcePolicy(def: PolicyDefinition): ResourceValidationPolicy 
     enforcementLevel: "mandatory",
     configSchema: def.configSchema,
     validateResource: async (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-      if (!types.has(args.type)) {
-        args.notApplicable(`Policy applies to ${[...types].map(shortType).join(", ")}`);
+      if (!types.has(args.type) && !(def.scansUnlisted && scannedType(args))) {
+        args.notApplicable(
+          `Policy applies to ${types.size} AMI-bearing resource types and to others whose inputs hold an AMI reference; this resource has none`,
+        );
         return;
       }
       const report = (message: string) =>
@@ -130,6 +148,16 @@ export function resourcePolicy(def: PolicyDefinition): ResourceValidationPolicy 
       }
     },
   };
+}
+
+/** True for an unlisted type whose inputs hold an AMI reference. Never throws. */
+function scannedType(args: ResourceValidationArgs): boolean {
+  if (!isUnlisted(args.type)) return false;
+  try {
+    return scannedUses(rec(plain(args.props))).length > 0;
+  } catch {
+    return true; // unreadable inputs: judge them (fail closed)
+  }
 }
 
 function makeView(args: ResourceValidationArgs, policyName: string): ResourceView {

@@ -4,16 +4,32 @@
  * Nothing here throws.
  */
 
-/** The sentinels @pulumi/policy uses for values that are unknown during preview. */
-export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
-  "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", // boolean
-  "3eeb2bf0-c639-47a8-9e75-3b44932eb421", // number
-  "04da6b54-80e4-46f7-96ec-b56ff0331ba9", // string (the engine's own "unknown")
-  "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2", // array
-  "030794c1-ac77-496b-92df-f27374a8bd58", // asset
-  "e48ece36-62e2-4504-bafd-b2ce4d1a1e1c", // archive
-  "dd056dcd-154b-4c76-9bd3-c8f88648b5ff", // object
-]);
+import { types } from "node:util";
+
+// The runtime's own sentinels and proxy keys (internal to @pulumi/policy, so not in its typings).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtime = require("@pulumi/policy/proxy") as Record<string, unknown>;
+
+/** The sentinels @pulumi/policy uses for values that are unknown during preview, read from the runtime. */
+export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set(
+  [
+    "unknownBooleanValue",
+    "unknownNumberValue",
+    "unknownStringValue",
+    "unknownArrayValue",
+    "unknownAssetValue",
+    "unknownArchiveValue",
+    "unknownObjectValue",
+  ]
+    .map((k) => runtime[k])
+    .filter((v): v is string => typeof v === "string"),
+);
+
+/** The runtime proxy's key that hands out the proxied object (only its own proxies answer it). */
+const PROXY_TARGET =
+  typeof runtime.getSpecialProxyTarget === "string"
+    ? runtime.getSpecialProxyTarget
+    : "__getSpecialProxyTarget";
 
 /** A value that is not known until the update runs. */
 export const UNKNOWN: unique symbol = Symbol("unknown");
@@ -36,11 +52,15 @@ function strip(value: unknown, depth: number): unknown {
   if (isUnknown(value)) return UNKNOWN;
   if (value === null || typeof value !== "object") return value;
   let target: unknown = value;
-  try {
-    const inner = (value as Record<string, unknown>)["__getSpecialProxyTarget"];
-    if (inner && typeof inner === "object") target = inner;
-  } catch {
-    target = value;
+  // Only a real Proxy (the runtime's unknown-checking or secret-preserving proxy) is unwrapped; a plain
+  // object that merely carries the key (an input of the program) is data and is read as it is.
+  if (types.isProxy(value)) {
+    try {
+      const inner = (value as Record<string, unknown>)[PROXY_TARGET];
+      if (inner && typeof inner === "object") target = inner;
+    } catch {
+      target = value;
+    }
   }
   if (Array.isArray(target)) return target.map((v) => strip(v, depth + 1));
   const out: Record<string, unknown> = {};

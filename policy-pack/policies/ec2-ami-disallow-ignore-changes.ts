@@ -1,6 +1,6 @@
 import { resourcePolicy } from "../core/policy";
 import { RULES } from "../core/rules";
-import { AMI_PROPERTIES, LAUNCHERS } from "../core/resources";
+import { LAUNCHERS, amiUses, ignoreCovers, isUnlisted, pathsWith } from "../core/resources";
 
 /** Practice 9: immutable infrastructure — a new AMI rolls out by replacement, never ignored in place. */
 export const ec2AmiDisallowIgnoreChanges = resourcePolicy({
@@ -9,21 +9,22 @@ export const ec2AmiDisallowIgnoreChanges = resourcePolicy({
   severity: "medium",
   tags: ["ami-guard", "practice-9-immutable-infrastructure"],
   description:
-    "Blocks resources that ignore changes to their AMI through the ignoreChanges resource option, because they keep old images running instead of rolling new ones out by replacement.",
+    "Blocks resources that ignore changes to their AMI, AWS-managed image version or launch template through the ignoreChanges resource option, because they keep old images running instead of rolling new ones out by replacement.",
   remediationSteps:
-    "1. Remove the AMI property from ignoreChanges. 2. Let a new AMI replace the launch template version or instance, and roll fleets with an Auto Scaling instance refresh.",
+    "1. Remove the AMI property (or the launch template, AMI type or release version) from ignoreChanges. 2. Let a new AMI replace the launch template version or instance, and roll fleets with an Auto Scaling instance refresh.",
   configSchema: { properties: {} },
   types: [...LAUNCHERS],
+  scansUnlisted: true,
   validate(view, report) {
-    const props = AMI_PROPERTIES[view.type] ?? [];
-    const ignored = view.ignoreChanges.filter((p) =>
-      props.some(
-        (a) =>
-          p === "*" || p === a || p.startsWith(`${a}.`) || p.startsWith(`${a}[`) || a.startsWith(`${p}.`),
-      ),
-    );
+    if (view.ignoreChanges.length === 0) return;
+    // Listed types: the table's paths. Unlisted types: where the scan found an AMI reference.
+    const paths = isUnlisted(view.type)
+      ? amiUses(view.type, view.props).map((u) => u.path)
+      : pathsWith(view.type, ["deploy", "publish", "aws-managed", "image-version", "launch-template"]);
+    const ignored = view.ignoreChanges.filter((i) => paths.some((path) => ignoreCovers(i, path)));
     if (ignored.length > 0) {
-      const id = typeof view.props[props[0]] === "string" ? ` (now ${String(view.props[props[0]])})` : "";
+      const now = amiUses(view.type, view.props).find((u) => typeof u.imageId === "string");
+      const id = now ? ` (now ${String(now.imageId)})` : "";
       report(
         `ignoreChanges on ${ignored.join(", ")} keeps the old AMI running when a new one is approved${id}. Fix: remove it from ignoreChanges and roll new AMIs out by replacement (instance refresh).`,
       );

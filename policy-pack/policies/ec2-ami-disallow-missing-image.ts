@@ -1,6 +1,6 @@
 import { failedClosed, CheckedAtUpdate, lookUpUses, resourcePolicy, shortType } from "../core/policy";
 import { RULES } from "../core/rules";
-import { LAUNCHERS, TYPES } from "../core/resources";
+import { USERS } from "../core/resources";
 
 /** Practice 4 and 1: an AMI id EC2 does not know (deregistered, mistyped, not shared) is blocked. */
 export const ec2AmiDisallowMissingImage = resourcePolicy({
@@ -13,7 +13,8 @@ export const ec2AmiDisallowMissingImage = resourcePolicy({
   remediationSteps:
     "1. Check the AMI id and region (aws ec2 describe-images --image-ids <id> --region <region>). 2. For resolve:ssm: references, check the parameter, version or label exists and holds an AMI id (aws ssm get-parameters --names <name>). 3. For launch templates, check the template and version exist (aws ec2 describe-launch-template-versions). 4. Use an available, approved image of your golden-image pipeline.",
   configSchema: { properties: {} },
-  types: [...LAUNCHERS, TYPES.imageRecipe, TYPES.amiCopy],
+  types: USERS,
+  scansUnlisted: true,
   async validate(view, report) {
     let unknownPath: string | undefined;
     for (const o of await lookUpUses(view, ["deploy", "source"])) {

@@ -1,7 +1,15 @@
 import { failedClosed, amiSource, lookUpUses, resourcePolicy } from "../core/policy";
 import { RULES, judgePermissions, judgeSharing } from "../core/rules";
 import { configSchema } from "../core/settings";
-import { LAUNCHERS, TYPES, grantedPermission, madeImages } from "../core/resources";
+import {
+  TYPES,
+  USERS,
+  grantedPermission,
+  imageAccounts,
+  imageExports,
+  madeImages,
+  typesWith,
+} from "../core/resources";
 import { UNKNOWN, str } from "../core/values";
 
 /** Practice 6: never public; only allow-listed accounts, organizations and OUs. */
@@ -21,13 +29,11 @@ export const ec2AmiDisallowPublicSharing = resourcePolicy({
     "trustedOwners",
   ]),
   types: [
-    ...LAUNCHERS,
-    TYPES.imageRecipe,
-    TYPES.amiCopy,
-    TYPES.launchPermission,
-    TYPES.distribution,
+    ...USERS,
+    ...typesWith("launch-permission", "image-account", "export", "snapshot-permission"),
     TYPES.imageBlockPublicAccess,
   ],
+  scansUnlisted: true,
   async validate(view, report) {
     const s = view.settings;
     const emit = (findings: { message: string; fix: string }[]) => {
@@ -50,6 +56,27 @@ export const ec2AmiDisallowPublicSharing = resourcePolicy({
         judgePermissions(`AMI ${image === UNKNOWN ? "(id known at update)" : (image ?? "(no id)")}`, [p], s),
       );
       return;
+    }
+    if (view.type === TYPES.snapshotPermission) {
+      const account = str(view.props.accountId);
+      const snapshot = str(view.props.snapshotId);
+      if (account === UNKNOWN) return;
+      const subject = `snapshot ${snapshot === UNKNOWN ? "(id known at update)" : (snapshot ?? "(no id)")}`;
+      if (account === undefined || !s.allowedAccounts.includes(account)) {
+        report(
+          `${subject} lets account ${account ?? "(none)"}, which is not in allowedAccounts, create volumes from it: that account can read every byte of an AMI's disk. Fix: share snapshots only with allowedAccounts, or share the AMI itself within the allow-list.`,
+        );
+      }
+      return;
+    }
+    for (const a of imageAccounts(view.type, view.props)) {
+      emit(judgePermissions(`the AMI it makes (${a.path})`, [{ UserId: a.accountId }], s));
+    }
+    for (const x of imageExports(view.type, view.props)) {
+      if (x.bucket === UNKNOWN) continue;
+      report(
+        `the AMI it makes is exported to S3 bucket ${x.bucket ?? "(none)"} (${x.path}): the exported disk image leaves launch permissions behind, and the pack cannot verify that the bucket belongs to an allow-listed account. Fix: remove s3ExportConfiguration, or export in a separate, reviewed step to a bucket of an allow-listed account.`,
+      );
     }
     for (const made of madeImages(view.type, view.props)) {
       if (made.launchPermissions === UNKNOWN) continue;

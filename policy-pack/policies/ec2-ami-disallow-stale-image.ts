@@ -1,7 +1,7 @@
 import { resourcePolicy, judgeUses } from "../core/policy";
 import { RULES, judgeFreshness } from "../core/rules";
 import { configSchema } from "../core/settings";
-import { LAUNCHERS, TYPES } from "../core/resources";
+import { USERS } from "../core/resources";
 
 /** Practice 4: patch and replace often. */
 export const ec2AmiDisallowStaleImage = resourcePolicy({
@@ -14,7 +14,8 @@ export const ec2AmiDisallowStaleImage = resourcePolicy({
   remediationSteps:
     "1. Rebuild the image on a patched parent (run the golden-image pipeline). 2. Roll the new AMI out by replacement (instance refresh). 3. Set deprecation times on the images you make so stale images are flagged everywhere.",
   configSchema: configSchema(["maxAgeDays"]),
-  types: [...LAUNCHERS, TYPES.imageRecipe, TYPES.amiCopy],
+  types: USERS,
+  scansUnlisted: true,
   async validate(view, report) {
     await judgeUses(
       view,

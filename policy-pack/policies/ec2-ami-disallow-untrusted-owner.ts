@@ -1,7 +1,7 @@
 import { resourcePolicy, judgeUses } from "../core/policy";
 import { RULES, judgeTrust } from "../core/rules";
 import { configSchema } from "../core/settings";
-import { LAUNCHERS, TYPES, imageBuilderArnOwner } from "../core/resources";
+import { TYPES, USERS, imageBuilderArnOwner, managedImages, typesWith } from "../core/resources";
 import { UNKNOWN, list, rec, str, strList } from "../core/values";
 
 /** Practice 1: only AMIs from trusted owners and providers, never community images. */
@@ -15,7 +15,8 @@ export const ec2AmiDisallowUntrustedOwner = resourcePolicy({
   remediationSteps:
     "1. Use an AMI built by your golden-image pipeline or published by a trusted provider (for example amazon). 2. If the owner is legitimate, review it and add its account id or alias to trustedOwners. 3. Keep EC2 Allowed AMIs settings enabled with image providers limited to trusted owners.",
   configSchema: configSchema(["trustedOwners"]),
-  types: [...LAUNCHERS, TYPES.imageRecipe, TYPES.amiCopy, TYPES.allowedImages],
+  types: [...USERS, ...typesWith("aws-managed"), TYPES.allowedImages],
+  scansUnlisted: true,
   async validate(view, report) {
     const trusted = view.settings.trustedOwners;
     if (view.type === TYPES.allowedImages) {
@@ -28,8 +29,16 @@ export const ec2AmiDisallowUntrustedOwner = resourcePolicy({
       const criteria = list(view.props.imageCriterions);
       if (criteria === UNKNOWN) return;
       criteria.forEach((c, i) => {
+        if (c === UNKNOWN) return;
         const providers = strList(rec(c).imageProviders);
         if (providers === UNKNOWN) return;
+        if (providers.length === 0) {
+          // EC2: a criterion without imageProviders matches images of every provider.
+          report(
+            `Allowed AMIs criterion imageCriterions[${i}] sets no imageProviders, so it allows images of every provider (including community images). Fix: set imageProviders to trusted owners (${trusted.join(", ")}).`,
+          );
+          return;
+        }
         const untrusted = providers.filter(
           (p) => !trusted.includes(p) && !(p === "amazon" && trusted.includes("amazon")),
         );
@@ -41,7 +50,15 @@ export const ec2AmiDisallowUntrustedOwner = resourcePolicy({
       });
       return;
     }
-    if (view.type === TYPES.imageRecipe) {
+    // Images AWS picks by name (EKS AMI types, Cloud9 aliases) are amazon's.
+    if (!trusted.includes("amazon")) {
+      for (const m of managedImages(view.type, view.props)) {
+        report(
+          `${m.path} "${m.name}" launches an AWS-managed image owned by amazon, which is not a trusted owner (${trusted.join(", ")}). Fix: use a custom AMI of a trusted owner through a launch template, or add amazon to trustedOwners.`,
+        );
+      }
+    }
+    if (view.type === TYPES.imageRecipe || view.type === TYPES.nativeImageRecipe) {
       const parent = str(view.props.parentImage);
       if (typeof parent === "string" && parent.startsWith("arn:")) {
         const owner = imageBuilderArnOwner(parent);

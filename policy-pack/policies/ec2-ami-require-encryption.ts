@@ -1,7 +1,7 @@
 import { resourcePolicy, judgeUses } from "../core/policy";
 import { RULES, judgeEncryption, kmsKeyAllowed } from "../core/rules";
 import { configSchema } from "../core/settings";
-import { LAUNCHERS, MAKERS, TYPES, madeImages } from "../core/resources";
+import { MAKERS, TYPES, USERS, madeImages } from "../core/resources";
 import { UNKNOWN } from "../core/values";
 
 const FIX_MADE =
@@ -18,7 +18,8 @@ export const ec2AmiRequireEncryption = resourcePolicy({
   remediationSteps:
     "1. Copy the AMI with encryption on and your customer-managed key (aws ec2 copy-image --encrypted --kms-key-id <key>). 2. Launch the encrypted copy. 3. Make new images encrypted: set kmsKeyId on AmiCopy and on Image Builder distributions. 4. List the permitted keys in allowedKmsKeys.",
   configSchema: configSchema(["allowedKmsKeys"]),
-  types: [...LAUNCHERS, ...MAKERS],
+  types: [...USERS, ...MAKERS],
+  scansUnlisted: true,
   async validate(view, report) {
     const allowed = view.settings.allowedKmsKeys;
     for (const made of madeImages(view.type, view.props)) {

@@ -1,7 +1,7 @@
 import { resourcePolicy, judgeUses } from "../core/policy";
 import { RULES, judgeTagMap, judgeTags } from "../core/rules";
 import { configSchema } from "../core/settings";
-import { LAUNCHERS, MAKERS, madeImages } from "../core/resources";
+import { MAKERS, USERS, madeImages } from "../core/resources";
 import { UNKNOWN } from "../core/values";
 
 /** Practice 5: versioning and tagging (version, environment, approval). */
@@ -15,7 +15,8 @@ export const ec2AmiRequireTags = resourcePolicy({
   remediationSteps:
     "1. Tag every image your pipeline makes with the required keys (for example Version, Environment, Approved). 2. Approve an image by setting its Approved tag only after it passed scanning and tests. 3. Launch only approved, tagged images.",
   configSchema: configSchema(["requiredTags", "allowedTagValues", "tagExemptOwners"]),
-  types: [...LAUNCHERS, ...MAKERS],
+  // Unlisted types are not scanned here: a tag is a fact about an image your pipeline made, not a way around.
+  types: [...USERS, ...MAKERS],
   async validate(view, report) {
     const s = view.settings;
     for (const made of madeImages(view.type, view.props)) {

@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { shortType } from "../core/policy";
-import { AMI_PROPERTIES, TYPES, amiUses } from "../core/resources";
+import { TYPES, amiUses } from "../core/resources";
 import { UNKNOWN, plain, rec } from "../core/values";
 
 /** Resource types that make an AMI inside the stack; each is judged by the pack's resource policies. */
@@ -9,6 +9,7 @@ const PRODUCERS: ReadonlySet<string> = new Set([
   TYPES.ami,
   TYPES.amiFromInstance,
   "aws:imagebuilder/image:Image",
+  "aws-native:imagebuilder:Image",
 ]);
 
 /** Follows dependencies (breadth first, bounded) looking for an AMI producer. */
@@ -44,8 +45,6 @@ export const ec2AmiRequireTraceableImage: StackValidationPolicy = {
   configSchema: { properties: {} },
   validateStack: (args, reportViolation) => {
     for (const r of args.resources) {
-      const paths = AMI_PROPERTIES[r.type];
-      if (!paths) continue;
       let uses;
       try {
         uses = amiUses(r.type, rec(plain(r.props)));

@@ -1,0 +1,84 @@
+/**
+ * Lets the runtime read every property value the engine's wire format can carry. @pulumi/policy's
+ * deserialiser (deserialize.js) knows secrets, assets and archives, and throws on resource references and
+ * output values ("Unrecognized signature"), which fails the whole Analyze call before any policy runs. The
+ * engine normally downgrades them, but other drivers (and future engines) may not: so the pack downgrades
+ * them itself, exactly as the engine's `MarshalProperties` does without `KeepResources` / `KeepOutputValues`:
+ * a resource reference becomes its id (or its URN for a component), an output value becomes its value (a
+ * secret stays a secret) or the unknown sentinel when it has none. A secret AMI id is still an AMI id.
+ */
+
+/** Pulumi's wire signatures (@pulumi/pulumi runtime/rpc.js). */
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+export const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
+const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
+/** The engine's "unknown" (a string unknown at preview). */
+const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
+
+/** A deserialised Struct's value with resource references and output values downgraded. Never throws. */
+export function downgrade(value: unknown, depth = 0): unknown {
+  if (depth > 64) return UNKNOWN_OBJECT;
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => downgrade(v, depth + 1));
+  const obj = value as Record<string, unknown>;
+  const sig = obj[SIG_KEY];
+  if (sig === undefined) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(obj)) out[k] = downgrade(v, depth + 1);
+    return out;
+  }
+  switch (sig) {
+    case SECRET_SIG:
+      return { [SIG_KEY]: SECRET_SIG, value: downgrade(obj.value, depth + 1) };
+    case ASSET_SIG:
+    case ARCHIVE_SIG:
+      return obj;
+    case RESOURCE_SIG: {
+      // A custom resource: its id ("" or the unknown sentinel while it is being created); a component: its URN.
+      if (typeof obj.id === "string") return obj.id === "" ? UNKNOWN_STRING : obj.id;
+      return typeof obj.urn === "string" ? obj.urn : UNKNOWN_STRING;
+    }
+    case OUTPUT_SIG: {
+      if (!("value" in obj) || obj.value === undefined) return UNKNOWN_STRING;
+      const inner = downgrade(obj.value, depth + 1);
+      return obj.secret === true ? { [SIG_KEY]: SECRET_SIG, value: inner } : inner;
+    }
+    default:
+      // A signature this runtime does not know: a value the pack cannot read now.
+      return UNKNOWN_OBJECT;
+  }
+}
+
+interface StructLike {
+  toJavaScript(): Record<string, unknown>;
+}
+
+let installed = false;
+
+/** Wraps the runtime's deserialiser once per process so that it is handed downgraded values. */
+export function installWireCompatibility(): void {
+  if (installed) return;
+  installed = true;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require("@pulumi/policy/deserialize") as {
+      deserializeProperties(s: StructLike, proxySecrets: boolean): unknown;
+    };
+    const original = mod.deserializeProperties;
+    mod.deserializeProperties = (struct: StructLike, proxySecrets: boolean) => {
+      let plainValue: Record<string, unknown>;
+      try {
+        plainValue = downgrade(struct.toJavaScript()) as Record<string, unknown>;
+      } catch {
+        return original(struct, proxySecrets);
+      }
+      return original({ toJavaScript: () => plainValue }, proxySecrets);
+    };
+  } catch {
+    // A runtime without this module: nothing to adapt.
+  }
+}
