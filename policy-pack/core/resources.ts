@@ -66,7 +66,7 @@ const native = (...properties: AmiProperty[]): AmiType => ({ provider: "aws-nati
 
 const BEANSTALK_IMAGE = { namespace: "aws:autoscaling:launchconfiguration" };
 const CLOUD9_ALIAS = /^(amazonlinux|ubuntu)-[0-9a-z.]+-(x86_64|arm64)$/;
-const EKS_AMI_TYPE = /^(?!CUSTOM$)[A-Z0-9_]+$/;
+const EKS_AMI_TYPE = /^(?!CUSTOM$)[A-Za-z0-9_]+$/;
 const SSM_IMAGE = { path: "dataType", equals: "aws:ec2:image" };
 
 const distributionProperties = (launchPermission: string, extras: AmiProperty[]): AmiProperty[] => [
@@ -93,7 +93,7 @@ export const AMI_TABLE: Readonly<Record<string, AmiType>> = {
     p("launchSpecifications[].ami", "deploy"),
     p("launchTemplateConfigs", "launch-template"),
   ),
-  "aws:ec2/fleet:Fleet": aws(p("launchTemplateConfig", "launch-template")),
+  "aws:ec2/fleet:Fleet": aws(p("launchTemplateConfigs", "launch-template")),
   "aws:autoscaling/group:Group": aws(
     p("launchTemplate", "launch-template"),
     p("launchConfiguration", "launch-template"),

@@ -5,14 +5,43 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { policies } from "../../policy-pack/policies";
-import { TYPES } from "../../policy-pack/core/resources";
+import { AMI_TABLE, TYPES } from "../../policy-pack/core/resources";
 import { UNKNOWN, image, runPolicy, useImages } from "../helpers/policy";
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 
 const ids = ["ami-00000000000000001", "ami-00000000000000002", "ami-0000000000000dead", "resolve:ssm:/x"];
 
+/** Every segment of every path of the resource table, so random inputs reach every listed notation. */
+const tableKeys = [
+  ...new Set(
+    Object.values(AMI_TABLE).flatMap((t) => [
+      ...t.properties.flatMap((p) => p.path.split(".").map((s) => s.replace(/\[\]$/, ""))),
+      ...(t.when ? [t.when.path] : []),
+      ...t.properties.flatMap((p) => Object.keys(p.where ?? {})),
+    ]),
+  ),
+];
+const tableValues = [
+  "aws:ec2:image",
+  "aws:autoscaling:launchconfiguration",
+  "ImageId",
+  "CUSTOM",
+  "AL2_x86_64",
+];
+
 const leaf = fc.oneof(
-  fc.constantFrom(UNKNOWN, null, "", "true", "false", "all", "disabled", "block-new-sharing", ...ids),
+  fc.constantFrom(
+    UNKNOWN,
+    null,
+    "",
+    "true",
+    "false",
+    "all",
+    "disabled",
+    "block-new-sharing",
+    ...ids,
+    ...tableValues,
+  ),
   fc.string({ maxLength: 8 }),
   fc.integer(),
   fc.boolean(),
@@ -36,6 +65,7 @@ const value = fc.letrec((tie) => ({
         "region",
         "encrypted",
         "x",
+        ...tableKeys,
       ),
       tie("v"),
       { maxKeys: 4 },
@@ -43,6 +73,7 @@ const value = fc.letrec((tie) => ({
   ),
 })).v;
 const keys = [
+  ...tableKeys,
   "ami",
   "imageId",
   "parentImage",
@@ -89,10 +120,15 @@ describe("every policy over random inputs", () => {
   it("never throws, whatever the engine sends", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom(...Object.values(TYPES), "aws:s3/bucket:Bucket"),
+        fc.constantFrom(...Object.keys(AMI_TABLE), "aws:s3/bucket:Bucket", "acme:index:Unlisted"),
         props,
         fc.option(fc.dictionary(fc.constantFrom("region"), value), { nil: undefined }),
-        fc.array(fc.constantFrom("ami", "imageId", "*", "tags"), { maxLength: 2 }),
+        fc.array(
+          fc.constantFrom("ami", "imageId", "*", "tags", '["ami"]', "launchTemplate", "a[", ...tableKeys),
+          {
+            maxLength: 2,
+          },
+        ),
         config,
         async (type, p, providerProps, ignoreChanges, cfg) => {
           for (const policy of resourcePolicies) {
@@ -125,6 +161,7 @@ describe("the stack policy over random stacks", () => {
         fc.array(
           fc.tuple(
             fc.constantFrom(
+              ...Object.keys(AMI_TABLE),
               ...Object.values(TYPES),
               "aws:imagebuilder/image:Image",
               "aws:ssm/parameter:Parameter",
