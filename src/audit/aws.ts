@@ -6,20 +6,30 @@
  */
 import {
   DescribeImageAttributeCommand,
+  DescribeFleetsCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeLaunchTemplateVersionsCommand,
   DescribeRegionsCommand,
+  DescribeSpotFleetRequestsCommand,
   EC2Client,
   GetAllowedImagesSettingsCommand,
   GetEbsDefaultKmsKeyIdCommand,
   GetEbsEncryptionByDefaultCommand,
   GetImageBlockPublicAccessStateCommand,
   GetSnapshotBlockPublicAccessStateCommand,
+  type DescribeFleetsResult,
   type DescribeImagesResult,
   type DescribeInstancesResult,
   type DescribeLaunchTemplateVersionsResult,
+  type DescribeSpotFleetRequestsResponse,
+  type LaunchTemplateVersion,
 } from "@aws-sdk/client-ec2";
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  type AutoScalingGroupsType,
+} from "@aws-sdk/client-auto-scaling";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { BatchGetAccountStatusCommand, Inspector2Client } from "@aws-sdk/client-inspector2";
 import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from "@aws-sdk/client-cloudtrail";
@@ -142,6 +152,9 @@ export class AccountClients {
   cloudtrail(region: string): CloudTrailClient {
     return this.get("cloudtrail", region, (c) => new CloudTrailClient(c));
   }
+  autoscaling(region: string): AutoScalingClient {
+    return this.get("autoscaling", region, (c) => new AutoScalingClient(c));
+  }
 
   destroy(): void {
     for (const c of this.cache.values()) (c as { destroy(): void }).destroy();
@@ -186,14 +199,28 @@ export async function defaultRegion(): Promise<string | undefined> {
   }
 }
 
-/** Follows NextToken until it runs out; an answer that repeats its token is an error, not an endless loop. */
+/** The most pages one listing may take (1,000 pages of up to 1,000 items each). */
+export const MAX_PAGES = 1000;
+
+/**
+ * Follows NextToken until it runs out. An answer that repeats its token, or a listing that is still handing out
+ * new tokens after `maxPages` pages, is an error (the step is then reported as incomplete), not an endless loop.
+ */
 export async function paginate<T>(
   fetch: (token?: string) => Promise<{ items: T[]; next?: string }>,
+  maxPages: number = MAX_PAGES,
 ): Promise<T[]> {
   const out: T[] = [];
   const seen = new Set<string>();
   let token: string | undefined;
+  let pages = 0;
   do {
+    if (pages === maxPages)
+      throw Object.assign(
+        new Error(`stopped after ${maxPages} pages: every answer handed out a new NextToken`),
+        { name: "PaginationLimit" },
+      );
+    pages++;
     const page = await fetch(token);
     out.push(...page.items);
     token = page.next || undefined;
@@ -237,7 +264,104 @@ export interface ScanOptions {
 }
 
 const NOT_FOUND = new Set(["InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable"]);
+/** Fleet states in which the fleet still runs or launches instances. */
+const FLEET_LIVE = new Set(["submitted", "active", "modifying", "deleted_running"]);
+const SPOT_FLEET_LIVE = new Set(["submitted", "active", "modifying", "cancelled_running"]);
 const IN_USE_STATES = ["pending", "running", "stopping", "stopped"];
+
+/** A launch template version that an Auto Scaling group or a fleet launches: the template, the version, who. */
+interface PinnedTemplate {
+  id?: string;
+  name?: string;
+  /** A version number, `$Default` or `$Latest` (an unset version means `$Default`). */
+  version: string;
+  pinnedBy: string;
+}
+
+function pin(
+  spec: { LaunchTemplateId?: string; LaunchTemplateName?: string; Version?: string } | undefined,
+  pinnedBy: string,
+): PinnedTemplate[] {
+  if (!spec || (!spec.LaunchTemplateId && !spec.LaunchTemplateName)) return [];
+  return [
+    {
+      id: spec.LaunchTemplateId,
+      name: spec.LaunchTemplateName,
+      version: spec.Version || "$Default",
+      pinnedBy,
+    },
+  ];
+}
+
+/**
+ * The image a launch template version launches, named `lt-… (name, version N[, pinned by …])`. A version whose
+ * image is not an AMI id (a `resolve:ssm:` reference EC2 did not resolve) is not dropped: it goes to
+ * `unresolved`, and the audit is incomplete.
+ */
+function templateUses(v: LaunchTemplateVersion, pinnedBy: string[], unresolved: string[]): ImageUse[] {
+  const id = v.LaunchTemplateData?.ImageId;
+  if (!id) return [];
+  const name = v.LaunchTemplateName ? `${v.LaunchTemplateName}, ` : "";
+  const by = pinnedBy.length > 0 ? `, pinned by ${pinnedBy.join(", ")}` : "";
+  const resource = `${v.LaunchTemplateId ?? "(no id)"} (${name}version ${v.VersionNumber ?? "?"}${by})`;
+  if (!/^ami-[0-9a-f]+$/.test(id)) {
+    unresolved.push(
+      `launch template ${resource} launches ${JSON.stringify(id)}, which EC2 did not resolve to an AMI id: its image cannot be judged`,
+    );
+    return [];
+  }
+  return [{ imageId: id, resource, kind: "launch-template" }];
+}
+
+/**
+ * Reads the numbered launch template versions that groups and fleets pin, one DescribeLaunchTemplateVersions
+ * per template; a template or version that cannot be read is a failed step naming it and who pins it.
+ */
+async function readPinnedVersions(
+  calls: Calls,
+  ec2: EC2Client,
+  where: { account: string; region: string },
+  pins: readonly PinnedTemplate[],
+  concurrency: number,
+  unresolved: string[],
+): Promise<ImageUse[]> {
+  const byTemplate = new Map<string, { id?: string; name?: string; versions: Map<string, string[]> }>();
+  for (const p of pins) {
+    if (p.version === "$Default" || p.version === "$Latest") continue;
+    const key = p.id ?? `name:${p.name}`;
+    const t = byTemplate.get(key) ?? { id: p.id, name: p.name, versions: new Map<string, string[]>() };
+    const by = t.versions.get(p.version) ?? [];
+    if (!by.includes(p.pinnedBy)) by.push(p.pinnedBy);
+    t.versions.set(p.version, by);
+    byTemplate.set(key, t);
+  }
+  const read = await mapLimit([...byTemplate.values()], concurrency, (t) => {
+    const wanted = [...t.versions.keys()];
+    const pinners = [...new Set([...t.versions.values()].flat())].join(", ");
+    return calls.step(
+      where,
+      `ec2:DescribeLaunchTemplateVersions ${t.id ?? t.name} version(s) ${wanted.join(", ")} (pinned by ${pinners})`,
+      async () => {
+        const r = await calls.send<DescribeLaunchTemplateVersionsResult>(
+          ec2,
+          new DescribeLaunchTemplateVersionsCommand({
+            ...(t.id ? { LaunchTemplateId: t.id } : { LaunchTemplateName: t.name }),
+            Versions: wanted,
+            ResolveAlias: true,
+          }),
+        );
+        const got = r.LaunchTemplateVersions ?? [];
+        const missing = wanted.filter((v) => !got.some((x) => String(x.VersionNumber) === v));
+        if (missing.length > 0)
+          throw Object.assign(new Error(`the answer has no version ${missing.join(", ")}`), {
+            name: "MalformedResponse",
+          });
+        return got.flatMap((v) => templateUses(v, t.versions.get(String(v.VersionNumber)) ?? [], unresolved));
+      },
+    );
+  });
+  return read.flatMap((x) => x ?? []);
+}
 
 /** Reads everything the audit judges in one region of one account. Never rejects; failures go to `calls`. */
 export async function scanRegion(
@@ -252,66 +376,130 @@ export async function scanRegion(
   const progress = options.progress;
   progress?.add(5);
 
-  const [ownedImages, instanceUses, templateUses, guardrails] = await Promise.all([
-    calls.step(where, "ec2:DescribeImages (Owners=self)", () =>
-      paginate<RawImage>(async (NextToken) => {
-        const r = await calls.send<DescribeImagesResult>(
-          ec2,
-          new DescribeImagesCommand({
-            Owners: ["self"],
-            IncludeDeprecated: true,
-            MaxResults: 1000,
-            NextToken,
-          }),
-        );
-        return { items: (r.Images ?? []) as RawImage[], next: r.NextToken };
-      }),
-    ),
-    calls.step(where, "ec2:DescribeInstances", () =>
-      paginate<ImageUse>(async (NextToken) => {
-        const r = await calls.send<DescribeInstancesResult>(
-          ec2,
-          new DescribeInstancesCommand({
-            MaxResults: 1000,
-            NextToken,
-            Filters: [{ Name: "instance-state-name", Values: IN_USE_STATES }],
-          }),
-        );
-        const items: ImageUse[] = [];
-        for (const res of r.Reservations ?? [])
-          for (const i of res.Instances ?? [])
-            if (i.ImageId && i.InstanceId)
-              items.push({ imageId: i.ImageId, resource: i.InstanceId, kind: "instance" });
-        return { items, next: r.NextToken };
-      }),
-    ),
-    calls.step(where, "ec2:DescribeLaunchTemplateVersions ($Default, $Latest)", () =>
-      paginate<ImageUse>(async (NextToken) => {
-        const r = await calls.send<DescribeLaunchTemplateVersionsResult>(
-          ec2,
-          new DescribeLaunchTemplateVersionsCommand({
-            Versions: ["$Default", "$Latest"],
-            ResolveAlias: true,
-            MaxResults: 200,
-            NextToken,
-          }),
-        );
-        const items: ImageUse[] = [];
-        for (const v of r.LaunchTemplateVersions ?? []) {
-          const id = v.LaunchTemplateData?.ImageId;
-          if (!id || !id.startsWith("ami-") || !v.LaunchTemplateId) continue;
-          const name = v.LaunchTemplateName ? `${v.LaunchTemplateName}, ` : "";
-          items.push({
-            imageId: id,
-            resource: `${v.LaunchTemplateId} (${name}version ${v.VersionNumber ?? "?"})`,
-            kind: "launch-template",
-          });
-        }
-        return { items, next: r.NextToken };
-      }),
-    ),
-    readGuardrails(calls, clients, account, region),
-  ]);
+  const unresolved: string[] = [];
+  const [ownedImages, instanceUses, latestTemplateUses, guardrails, asgPins, fleetPins, spotFleet] =
+    await Promise.all([
+      calls.step(where, "ec2:DescribeImages (Owners=self)", () =>
+        paginate<RawImage>(async (NextToken) => {
+          const r = await calls.send<DescribeImagesResult>(
+            ec2,
+            new DescribeImagesCommand({
+              Owners: ["self"],
+              IncludeDeprecated: true,
+              MaxResults: 1000,
+              NextToken,
+            }),
+          );
+          return { items: (r.Images ?? []) as RawImage[], next: r.NextToken };
+        }),
+      ),
+      calls.step(where, "ec2:DescribeInstances", () =>
+        paginate<ImageUse>(async (NextToken) => {
+          const r = await calls.send<DescribeInstancesResult>(
+            ec2,
+            new DescribeInstancesCommand({
+              MaxResults: 1000,
+              NextToken,
+              Filters: [{ Name: "instance-state-name", Values: IN_USE_STATES }],
+            }),
+          );
+          const items: ImageUse[] = [];
+          for (const res of r.Reservations ?? [])
+            for (const i of res.Instances ?? [])
+              if (i.ImageId && i.InstanceId)
+                items.push({ imageId: i.ImageId, resource: i.InstanceId, kind: "instance" });
+          return { items, next: r.NextToken };
+        }),
+      ),
+      calls.step(where, "ec2:DescribeLaunchTemplateVersions ($Default, $Latest)", () =>
+        paginate<ImageUse>(async (NextToken) => {
+          const r = await calls.send<DescribeLaunchTemplateVersionsResult>(
+            ec2,
+            new DescribeLaunchTemplateVersionsCommand({
+              Versions: ["$Default", "$Latest"],
+              ResolveAlias: true,
+              MaxResults: 200,
+              NextToken,
+            }),
+          );
+          const items = (r.LaunchTemplateVersions ?? []).flatMap((v) => templateUses(v, [], unresolved));
+          return { items, next: r.NextToken };
+        }),
+      ),
+      readGuardrails(calls, clients, account, region),
+      calls.step(where, "autoscaling:DescribeAutoScalingGroups", () =>
+        paginate<PinnedTemplate>(async (NextToken) => {
+          const r = await calls.send<AutoScalingGroupsType>(
+            clients.autoscaling(region),
+            new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken }),
+          );
+          const items: PinnedTemplate[] = [];
+          for (const g of r.AutoScalingGroups ?? []) {
+            const by = `Auto Scaling group ${g.AutoScalingGroupName ?? "(unnamed)"}`;
+            const mixed = g.MixedInstancesPolicy?.LaunchTemplate;
+            items.push(
+              ...pin(g.LaunchTemplate, by),
+              ...pin(mixed?.LaunchTemplateSpecification, by),
+              ...(mixed?.Overrides ?? []).flatMap((o) => pin(o.LaunchTemplateSpecification, by)),
+            );
+          }
+          return { items, next: r.NextToken };
+        }),
+      ),
+      calls.step(where, "ec2:DescribeFleets", () =>
+        paginate<PinnedTemplate>(async (NextToken) => {
+          const r = await calls.send<DescribeFleetsResult>(
+            ec2,
+            new DescribeFleetsCommand({ MaxResults: 1000, NextToken }),
+          );
+          const items: PinnedTemplate[] = [];
+          for (const f of r.Fleets ?? []) {
+            if (!FLEET_LIVE.has(String(f.FleetState))) continue;
+            const by = `EC2 Fleet ${f.FleetId ?? "(no id)"}`;
+            for (const c of f.LaunchTemplateConfigs ?? [])
+              items.push(...pin(c.LaunchTemplateSpecification, by));
+          }
+          return { items, next: r.NextToken };
+        }),
+      ),
+      calls.step(where, "ec2:DescribeSpotFleetRequests", () =>
+        paginate<PinnedTemplate | ImageUse>(async (NextToken) => {
+          const r = await calls.send<DescribeSpotFleetRequestsResponse>(
+            ec2,
+            new DescribeSpotFleetRequestsCommand({ MaxResults: 1000, NextToken }),
+          );
+          const items: (PinnedTemplate | ImageUse)[] = [];
+          for (const f of r.SpotFleetRequestConfigs ?? []) {
+            if (!SPOT_FLEET_LIVE.has(String(f.SpotFleetRequestState))) continue;
+            const by = `Spot Fleet request ${f.SpotFleetRequestId ?? "(no id)"}`;
+            const config = f.SpotFleetRequestConfig;
+            for (const c of config?.LaunchTemplateConfigs ?? [])
+              items.push(...pin(c.LaunchTemplateSpecification, by));
+            for (const l of config?.LaunchSpecifications ?? [])
+              if (l.ImageId) items.push({ imageId: l.ImageId, resource: by, kind: "fleet" });
+          }
+          return { items, next: r.NextToken };
+        }),
+      ),
+    ]);
+  const spotPins = (spotFleet ?? []).filter((x): x is PinnedTemplate => "pinnedBy" in x);
+  const fleetUses = (spotFleet ?? []).filter((x): x is ImageUse => "imageId" in x);
+
+  // The numbered versions that groups and fleets pin ($Default and $Latest of every template are read above).
+  const pinnedUses = await readPinnedVersions(
+    calls,
+    ec2,
+    where,
+    [...(asgPins ?? []), ...(fleetPins ?? []), ...spotPins],
+    options.concurrency,
+    unresolved,
+  );
+  for (const u of unresolved)
+    calls.errors.push({
+      ...where,
+      step: "ec2:DescribeLaunchTemplateVersions (image not resolved)",
+      cause: u,
+    });
   progress?.tick(4);
 
   // Launch permissions: one call per owned image (there is no batch call), at bounded concurrency.
@@ -325,7 +513,13 @@ export async function scanRegion(
         ec2,
         new DescribeImageAttributeCommand({ ImageId: image.ImageId, Attribute: "launchPermission" }),
       );
-      return { image, launchPermissions: r.LaunchPermissions ?? [] };
+      // An answer without the launchPermission element says nothing about sharing: it is not "shared with
+      // nobody" (an image shared with no one comes back as an empty launchPermission list).
+      if (!Array.isArray(r?.LaunchPermissions))
+        throw Object.assign(new Error("the answer has no launchPermission list, so its sharing is unknown"), {
+          name: "MalformedResponse",
+        });
+      return { image, launchPermissions: r.LaunchPermissions };
     } catch (e) {
       if (failed++ === 0) firstCause = `${image.ImageId}: ${describeError(e)}`;
       return { image };
@@ -342,7 +536,7 @@ export async function scanRegion(
   }
 
   // Images in use that the owned listing did not cover: batched DescribeImages by id.
-  const uses = [...(instanceUses ?? []), ...(templateUses ?? [])];
+  const uses = [...(instanceUses ?? []), ...(latestTemplateUses ?? []), ...pinnedUses, ...fleetUses];
   const ownedIds = new Set(images.map((i) => i.ImageId));
   const wanted = [...new Set(uses.map((u) => u.imageId))].filter((id) => !ownedIds.has(id)).sort();
   const used = new Map<string, RawImage | "not-found" | "error">();

@@ -32,7 +32,7 @@ export interface ImageUse {
   imageId: string;
   /** e.g. `i-0abc` or `lt-0abc (web, version 3)`. */
   resource: string;
-  kind: "instance" | "launch-template";
+  kind: "instance" | "launch-template" | "fleet";
 }
 
 export interface OwnedImage {

@@ -2,10 +2,12 @@
 import { strict as assert } from "node:assert";
 import { mockClient } from "aws-sdk-client-mock";
 import {
+  DescribeFleetsCommand,
   DescribeImageAttributeCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeLaunchTemplateVersionsCommand,
+  DescribeSpotFleetRequestsCommand,
   EC2Client,
   GetAllowedImagesSettingsCommand,
   GetEbsDefaultKmsKeyIdCommand,
@@ -18,6 +20,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { BatchGetAccountStatusCommand, Inspector2Client } from "@aws-sdk/client-inspector2";
 import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from "@aws-sdk/client-cloudtrail";
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import { runAudit } from "../../src/audit/audit";
 import { RULES } from "../../policy-pack/core/rules";
 import { sdkEnv, testOptions } from "./support";
@@ -45,20 +48,25 @@ describe("audit AWS calls (aws-sdk-client-mock)", function () {
     sts: mockClient(STSClient),
     inspector: mockClient(Inspector2Client),
     trail: mockClient(CloudTrailClient),
+    autoscaling: mockClient(AutoScalingClient),
   });
   let ec2: ReturnType<typeof mocks>["ec2"];
   let sts: ReturnType<typeof mocks>["sts"];
   let inspector: ReturnType<typeof mocks>["inspector"];
   let trail: ReturnType<typeof mocks>["trail"];
+  let autoscaling: ReturnType<typeof mocks>["autoscaling"];
   let restore: () => void;
 
   before(() => {
-    ({ ec2, sts, inspector, trail } = mocks());
+    ({ ec2, sts, inspector, trail, autoscaling } = mocks());
   });
 
   beforeEach(() => {
     restore = sdkEnv({});
-    for (const m of [ec2, sts, inspector, trail]) m.reset();
+    for (const m of [ec2, sts, inspector, trail, autoscaling]) m.reset();
+    autoscaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
+    ec2.on(DescribeFleetsCommand).resolves({ Fleets: [] });
+    ec2.on(DescribeSpotFleetRequestsCommand).resolves({ SpotFleetRequestConfigs: [] });
     sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
     ec2.on(DescribeImagesCommand).resolves({ Images: [] });
     ec2.on(DescribeImageAttributeCommand).resolves({ LaunchPermissions: [] });
@@ -98,7 +106,7 @@ describe("audit AWS calls (aws-sdk-client-mock)", function () {
   });
   afterEach(() => restore());
   after(() => {
-    for (const m of [ec2, sts, inspector, trail]) m.restore();
+    for (const m of [ec2, sts, inspector, trail, autoscaling]) m.restore();
   });
 
   it("lists owned images with Owners=self page by page, following NextToken", async () => {
@@ -232,7 +240,14 @@ describe("audit AWS calls (aws-sdk-client-mock)", function () {
       1,
       "an unresolved SSM alias is not an image id",
     );
-    assert.equal(report.summary.complete, true);
+    // …and it is not dropped quietly either: the audit says which version it could not judge.
+    assert.equal(report.summary.complete, false);
+    assert.deepEqual(
+      report.summary.errors.map((e) => e.cause),
+      [
+        'launch template lt-2 (version 1) launches "resolve:ssm:/golden/ami", which EC2 did not resolve to an AMI id: its image cannot be judged',
+      ],
+    );
   });
 
   it("splits a by-id batch on InvalidAMIID.NotFound and reports the missing image with its users", async () => {

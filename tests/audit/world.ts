@@ -31,6 +31,26 @@ export interface RegionWorld {
     ImageId: string;
     DefaultVersion?: boolean;
   }[];
+  /** Auto Scaling groups and the launch template (and version) each launches. */
+  autoScalingGroups?: {
+    AutoScalingGroupName: string;
+    LaunchTemplate?: { LaunchTemplateId?: string; LaunchTemplateName?: string; Version?: string };
+    /** The template through a mixed instances policy instead. */
+    MixedTemplate?: { LaunchTemplateId?: string; LaunchTemplateName?: string; Version?: string };
+  }[];
+  /** EC2 Fleets and the launch template (and version) each launches. */
+  fleets?: {
+    FleetId: string;
+    FleetState?: string;
+    LaunchTemplate: { LaunchTemplateId?: string; LaunchTemplateName?: string; Version?: string };
+  }[];
+  /** Spot Fleet requests: a launch template (and version), or launch specifications with their own AMI. */
+  spotFleets?: {
+    SpotFleetRequestId: string;
+    SpotFleetRequestState?: string;
+    LaunchTemplate?: { LaunchTemplateId?: string; LaunchTemplateName?: string; Version?: string };
+    ImageIds?: string[];
+  }[];
   ebsEncryptionByDefault?: boolean;
   ebsDefaultKmsKeyId?: string;
   imageBlockPublicAccess?: string;
@@ -72,6 +92,14 @@ export function accountOf(r: Ec2Request, w: World): string {
   if (key === BASE_KEY) return w.base;
   const assumed = /^ASIA([0-9]{12})$/.exec(key);
   return assumed ? assumed[1] : "unknown";
+}
+
+function ltSpecToWire(s: { LaunchTemplateId?: string; LaunchTemplateName?: string; Version?: string }) {
+  return {
+    launchTemplateId: s.LaunchTemplateId,
+    launchTemplateName: s.LaunchTemplateName,
+    version: s.Version,
+  };
 }
 
 function page<T>(items: T[], token: string | undefined, size: number): { items: T[]; next?: string } {
@@ -179,11 +207,46 @@ export function worldHandlers(w: World): Record<string, Ec2Handler> {
       });
     },
     DescribeLaunchTemplateVersions: (r) => {
-      const p = page(
-        rw(r)?.templates ?? [],
-        r.params.NextToken,
-        Math.min(size, Number(r.params.MaxResults) || size),
-      );
+      const all = rw(r)?.templates ?? [];
+      const versions = listParam(r.params, "LaunchTemplateVersion");
+      const id = r.params.LaunchTemplateId;
+      const name = r.params.LaunchTemplateName;
+      let list: typeof all;
+      if (id !== undefined || name !== undefined) {
+        // One template's versions, by number ($Default / $Latest resolved).
+        const mine = all.filter((t) => (id ? t.LaunchTemplateId === id : t.LaunchTemplateName === name));
+        if (mine.length === 0)
+          return ec2Error(
+            id ? "InvalidLaunchTemplateId.NotFound" : "InvalidLaunchTemplateName.NotFoundException",
+            `The specified launch template, with template ${id ? "ID" : "name"} ${id ?? name}, does not exist.`,
+          );
+        const latest = Math.max(...mine.map((t) => t.VersionNumber));
+        const wanted = (v: (typeof all)[number]) =>
+          versions.length === 0 ||
+          versions.some(
+            (x) =>
+              x === String(v.VersionNumber) ||
+              (x === "$Latest" && v.VersionNumber === latest) ||
+              (x === "$Default" && v.DefaultVersion !== false),
+          );
+        list = mine.filter(wanted);
+        const missing = versions.filter(
+          (x) => /^[0-9]+$/.test(x) && !list.some((v) => String(v.VersionNumber) === x),
+        );
+        if (missing.length > 0)
+          return ec2Error(
+            "InvalidLaunchTemplateId.VersionNotFound",
+            `Could not find launch template version ${missing[0]} for ${id ?? name}.`,
+          );
+      } else {
+        // Every template's $Default and $Latest version.
+        const latestOf = (t: (typeof all)[number]) =>
+          Math.max(
+            ...all.filter((x) => x.LaunchTemplateId === t.LaunchTemplateId).map((x) => x.VersionNumber),
+          );
+        list = all.filter((t) => t.DefaultVersion !== false || t.VersionNumber === latestOf(t));
+      }
+      const p = page(list, r.params.NextToken, Math.min(size, Number(r.params.MaxResults) || size));
       return ec2Response("DescribeLaunchTemplateVersions", {
         launchTemplateVersionSet: p.items.map((t) => ({
           launchTemplateId: t.LaunchTemplateId,
@@ -191,6 +254,65 @@ export function worldHandlers(w: World): Record<string, Ec2Handler> {
           versionNumber: t.VersionNumber,
           defaultVersion: t.DefaultVersion ?? true,
           launchTemplateData: { imageId: t.ImageId },
+        })),
+        nextToken: p.next,
+      });
+    },
+    DescribeAutoScalingGroups: (r) => {
+      const p = page(
+        rw(r)?.autoScalingGroups ?? [],
+        r.params.NextToken,
+        Math.min(size, Number(r.params.MaxRecords) || size),
+      );
+      return queryResponse(
+        "DescribeAutoScalingGroups",
+        {
+          AutoScalingGroups: p.items.map((g) => ({
+            AutoScalingGroupName: g.AutoScalingGroupName,
+            LaunchTemplate: g.LaunchTemplate,
+            MixedInstancesPolicy: g.MixedTemplate
+              ? { LaunchTemplate: { LaunchTemplateSpecification: g.MixedTemplate } }
+              : undefined,
+            MinSize: 1,
+            MaxSize: 2,
+            DesiredCapacity: 1,
+          })),
+          NextToken: p.next,
+        },
+        "http://autoscaling.amazonaws.com/doc/2011-01-01/",
+      );
+    },
+    DescribeFleets: (r) => {
+      const p = page(
+        rw(r)?.fleets ?? [],
+        r.params.NextToken,
+        Math.min(size, Number(r.params.MaxResults) || size),
+      );
+      return ec2Response("DescribeFleets", {
+        fleetSet: p.items.map((f) => ({
+          fleetId: f.FleetId,
+          fleetState: f.FleetState ?? "active",
+          launchTemplateConfigs: [{ launchTemplateSpecification: ltSpecToWire(f.LaunchTemplate) }],
+        })),
+        nextToken: p.next,
+      });
+    },
+    DescribeSpotFleetRequests: (r) => {
+      const p = page(
+        rw(r)?.spotFleets ?? [],
+        r.params.NextToken,
+        Math.min(size, Number(r.params.MaxResults) || size),
+      );
+      return ec2Response("DescribeSpotFleetRequests", {
+        spotFleetRequestConfigSet: p.items.map((f) => ({
+          spotFleetRequestId: f.SpotFleetRequestId,
+          spotFleetRequestState: f.SpotFleetRequestState ?? "active",
+          spotFleetRequestConfig: {
+            launchTemplateConfigs: f.LaunchTemplate
+              ? [{ launchTemplateSpecification: ltSpecToWire(f.LaunchTemplate) }]
+              : undefined,
+            launchSpecifications: f.ImageIds?.map((imageId) => ({ imageId })),
+          },
         })),
         nextToken: p.next,
       });

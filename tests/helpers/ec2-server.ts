@@ -72,14 +72,15 @@ export function escapeXml(s: string): string {
 }
 
 /** XML for a value in EC2's wire shape: objects become elements, arrays `<item>` lists, undefined is left out. */
-export function toXml(value: unknown): string {
+export function toXml(value: unknown, listItem = "item"): string {
   if (value === undefined || value === null) return "";
-  if (Array.isArray(value)) return value.map((v) => `<item>${toXml(v)}</item>`).join("");
+  if (Array.isArray(value))
+    return value.map((v) => `<${listItem}>${toXml(v, listItem)}</${listItem}>`).join("");
   if (value instanceof Date) return value.toISOString();
   if (typeof value === "object") {
     return Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined && v !== null)
-      .map(([k, v]) => `<${k}>${toXml(v)}</${k}>`)
+      .map(([k, v]) => `<${k}>${toXml(v, listItem)}</${k}>`)
       .join("");
   }
   return escapeXml(String(value));
@@ -98,13 +99,16 @@ export function ec2Error(code: string, message: string, status = 400): Ec2Reply 
   };
 }
 
-/** An AWS query-protocol answer (STS): `<{Action}Response><{Action}Result>{result}</…Result>…`; PascalCase names. */
+/**
+ * An AWS query-protocol answer (STS, Auto Scaling): `<{Action}Response><{Action}Result>{result}</…Result>…`;
+ * PascalCase names, lists as `<member>` elements.
+ */
 export function queryResponse(
   action: string,
   result: Record<string, unknown>,
   xmlns = "https://sts.amazonaws.com/doc/2011-06-15/",
 ): string {
-  return `<${action}Response xmlns="${xmlns}"><${action}Result>${toXml(result)}</${action}Result><ResponseMetadata><RequestId>${requestId()}</RequestId></ResponseMetadata></${action}Response>`;
+  return `<${action}Response xmlns="${xmlns}"><${action}Result>${toXml(result, "member")}</${action}Result><ResponseMetadata><RequestId>${requestId()}</RequestId></ResponseMetadata></${action}Response>`;
 }
 
 /** An AWS query-protocol error (STS). */
