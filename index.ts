@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AccountGuardrails } from "./components/account-guardrails";
+import { AmiAuditor, auditorBundlePath } from "./components/ami-auditor";
 import { AmiActivityAlarms } from "./components/ami-activity-alarms";
 import { AmiEncryptionKey } from "./components/ami-encryption-key";
 import { AmiIamRoles } from "./components/ami-iam-roles";
@@ -17,6 +18,7 @@ import { ImmutableFleet } from "./components/immutable-fleet";
 import { OrganizationGuardrails } from "./components/organization-guardrails";
 import { MANAGED_BY, type AccountContext } from "./components/policies";
 import { loadConfig } from "./src/config";
+import { policyConfigOf } from "./src/preview/stack-policy-config";
 
 const config = loadConfig();
 
@@ -147,6 +149,25 @@ const fleet = new ImmutableFleet(
   { dependsOn: [key] },
 );
 
+const auditor = new AmiAuditor("auditor", {
+  account,
+  environment: config.environment,
+  handlerFile: auditorBundlePath(),
+  policyConfig: JSON.stringify(
+    policyConfigOf(config, new pulumi.Config("aws").getObject<string[]>("allowedAccountIds") ?? []),
+  ),
+  regions: config.auditor.regions,
+  scheduleExpression: config.auditor.scheduleExpression,
+  remediate: config.auditor.remediate,
+  enableSecurityHub: config.auditor.enableSecurityHub,
+  alarmTopicArn: alarms.topicArn,
+  topicKeyArn: audit.keyArn,
+  logKeyArn: audit.keyArn,
+  logRetentionDays: config.audit.logRetentionDays,
+  sharing: config.sharing,
+  tags,
+});
+
 export const environment = config.environment;
 export const region = config.region;
 export const amiKeyArn = key.keyArn;
@@ -164,3 +185,5 @@ export const goldenImageDeprecationTime = pipeline.deprecationTime;
 export const fleetImageId = fleet.imageId;
 export const fleetAutoScalingGroupName = fleet.autoScalingGroupName;
 export const organizationPolicyId = organization?.policyId;
+export const auditorFunctionName = auditor.functionName;
+export const auditorDeadLetterQueueUrl = auditor.deadLetterQueueUrl;

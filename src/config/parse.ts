@@ -85,6 +85,17 @@ export interface AmiGuardConfig {
     readonly securityGroupIds: readonly string[];
     readonly minHealthyPercentage: number;
   };
+  /** The AMI auditor function (components/ami-auditor.ts). */
+  readonly auditor: {
+    /** EventBridge schedule of the full audit. */
+    readonly scheduleExpression: string;
+    /** Regions the scheduled audit covers (the stack's region when the key is empty). */
+    readonly regions: readonly string[];
+    /** Remove public and non-allow-listed launch permissions from owned images. */
+    readonly remediate: boolean;
+    /** Enable Security Hub in the account. */
+    readonly enableSecurityHub: boolean;
+  };
 }
 
 /** Every key of the `ami-guard` namespace, with a one-line description (the docs table mirrors it). */
@@ -129,6 +140,10 @@ export const CONFIG_KEYS = {
   inspectorOrgAutoEnable: "Auto-enable Inspector for organisation members (delegated admin only).",
   scpEnabled: "Create and attach the AMI guardrail service control policy.",
   scpTargetIds: "Organization root, OU or account ids the SCP is attached to.",
+  auditorScheduleExpression: "Schedule of the AMI auditor's full audit: rate(…) or cron(…).",
+  auditorRegions: "Regions the AMI auditor audits on its schedule (empty: the stack's region).",
+  auditorRemediate: "Let the AMI auditor remove public and non-allow-listed launch permissions.",
+  auditorEnableSecurityHub: "Enable Security Hub in the account (false where the organisation does).",
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -376,6 +391,17 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
   if (scpEnabled && targetIds.length === 0)
     fail(q("scpTargetIds"), "must not be empty when scpEnabled is true");
 
+  const scheduleExpression = str(
+    "auditorScheduleExpression",
+    (v) =>
+      /^rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\)$/.test(v) ||
+      /^cron\(([^\s()]+ ){5}[^\s()]+\)$/.test(v),
+    "an EventBridge schedule expression: rate(6 hours) or cron(0 5 * * ? *)",
+  );
+  const auditorRegions = list("auditorRegions", (v) => REGION.test(v), "an AWS region name");
+  const remediate = bool("auditorRemediate");
+  const enableSecurityHub = bool("auditorEnableSecurityHub");
+
   return {
     stack,
     stackFile: file,
@@ -421,6 +447,12 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
       availabilityZones,
       securityGroupIds,
       minHealthyPercentage,
+    },
+    auditor: {
+      scheduleExpression,
+      regions: auditorRegions.length > 0 ? auditorRegions : [region],
+      remediate,
+      enableSecurityHub,
     },
   };
 }

@@ -5,7 +5,7 @@
  * `pulumi preview --policy-pack policy-pack --policy-pack-config <file>`, so both paths judge with one config.
  */
 import { UserError } from "../cli/errors";
-import { ConfigError, NAMESPACE, parseConfig } from "../config";
+import { ConfigError, NAMESPACE, parseConfig, type AmiGuardConfig } from "../config";
 import { RULES } from "../../policy-pack/core/rules";
 import { configList } from "./protocol";
 
@@ -31,13 +31,15 @@ export function policyConfigForStack(
       throw new UserError(stackFile ? new ConfigError(e.key, stackFile, e.problem).message : e.message);
     throw e;
   }
-  const trusted = [
-    ...new Set([
-      "amazon",
-      ...c.guardrails.allowedImageProviders,
-      ...configList(config["aws:allowedAccountIds"]),
-    ]),
-  ];
+  return policyConfigOf(c, configList(config["aws:allowedAccountIds"]));
+}
+
+/** The same document from the validated config and `aws:allowedAccountIds` (the program's AMI auditor uses it). */
+export function policyConfigOf(
+  c: AmiGuardConfig,
+  allowedAccountIds: readonly string[],
+): Record<string, Record<string, unknown>> {
+  const trusted = [...new Set(["amazon", ...c.guardrails.allowedImageProviders, ...allowedAccountIds])];
   return {
     [RULES.untrusted]: { trustedOwners: trusted.filter((o) => OWNER.test(o)) },
     [RULES.shared]: {

@@ -32,6 +32,10 @@ describe("config validation (parseConfig)", function () {
     assert.equal(d.pipeline.deprecateAfterDays, 14);
     assert.equal(d.pipeline.scheduleExpression, "cron(0 3 ? * sun *)");
     assert.equal(d.stackFile, "stacks/Pulumi.dev.yaml");
+    assert.deepEqual([d.auditor.remediate, s.auditor.remediate, p.auditor.remediate], [true, false, false]);
+    assert.deepEqual(d.auditor.regions, ["us-east-1"], "empty auditorRegions: the stack's region");
+    assert.deepEqual(p.auditor.regions, ["eu-west-1", "eu-central-1"]);
+    assert.equal(p.auditor.scheduleExpression, "rate(1 hour)");
   });
 
   it("accepts an AMI id for the fleet (8 or 17 hex digits)", function () {
@@ -78,6 +82,11 @@ describe("config validation (parseConfig)", function () {
     ["ami-guard:scpEnabled", "true", /scpTargetIds.*|must not be empty when scpEnabled/],
     ["ami-guard:amiApprovedTag", "approved", /one of true, false/],
     ["ami-guard:environment", "Dev", /lower-case label/],
+    ["ami-guard:auditorScheduleExpression", "every 6 hours", /EventBridge schedule expression/],
+    ["ami-guard:auditorScheduleExpression", "rate(1 hours)", /EventBridge schedule expression/],
+    ["ami-guard:auditorRegions", '["mars-north-1x"]', /AWS region name/],
+    ["ami-guard:auditorRemediate", "yes", /true or false/],
+    ["ami-guard:auditorEnableSecurityHub", undefined, /required/],
     ["aws:region", undefined, /required/],
     ["ami-guard:fleetAmii", "pipeline", /unknown key/],
   ];

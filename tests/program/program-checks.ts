@@ -53,9 +53,11 @@ export async function runProgram(stack: string, accountId: string): Promise<Prog
 export const BASE_COUNTS: Record<string, number> = {
   "aws:autoscaling/group:Group": 1,
   "aws:cloudtrail/trail:Trail": 1,
-  "aws:cloudwatch/logGroup:LogGroup": 1,
+  "aws:cloudwatch/eventRule:EventRule": 2,
+  "aws:cloudwatch/eventTarget:EventTarget": 2,
+  "aws:cloudwatch/logGroup:LogGroup": 2,
   "aws:cloudwatch/logMetricFilter:LogMetricFilter": 15,
-  "aws:cloudwatch/metricAlarm:MetricAlarm": 15,
+  "aws:cloudwatch/metricAlarm:MetricAlarm": 18,
   "aws:ebs/defaultKmsKey:DefaultKmsKey": 1,
   "aws:ebs/encryptionByDefault:EncryptionByDefault": 1,
   "aws:ebs/snapshotBlockPublicAccess:SnapshotBlockPublicAccess": 1,
@@ -63,9 +65,9 @@ export const BASE_COUNTS: Record<string, number> = {
   "aws:ec2/imageBlockPublicAccess:ImageBlockPublicAccess": 1,
   "aws:ec2/launchTemplate:LaunchTemplate": 1,
   "aws:iam/instanceProfile:InstanceProfile": 1,
-  "aws:iam/policy:Policy": 1,
-  "aws:iam/role:Role": 6,
-  "aws:iam/rolePolicy:RolePolicy": 5,
+  "aws:iam/policy:Policy": 2,
+  "aws:iam/role:Role": 7,
+  "aws:iam/rolePolicy:RolePolicy": 6,
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
   "aws:imagebuilder/distributionConfiguration:DistributionConfiguration": 1,
   "aws:imagebuilder/image:Image": 1,
@@ -75,8 +77,11 @@ export const BASE_COUNTS: Record<string, number> = {
   "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy": 1,
   "aws:inspector2/enabler:Enabler": 1,
   "aws:kms/alias:Alias": 2,
-  "aws:kms/grant:Grant": 1,
+  "aws:kms/grant:Grant": 2,
   "aws:kms/key:Key": 2,
+  "aws:lambda/function:Function": 1,
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,
+  "aws:lambda/permission:Permission": 2,
   "aws:rbin/rule:Rule": 2,
   "aws:s3/bucket:Bucket": 1,
   "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
@@ -87,12 +92,15 @@ export const BASE_COUNTS: Record<string, number> = {
   "aws:s3/bucketVersioning:BucketVersioning": 1,
   "aws:sns/topic:Topic": 1,
   "aws:sns/topicPolicy:TopicPolicy": 1,
+  "aws:sqs/queue:Queue": 1,
+  "aws:sqs/queuePolicy:QueuePolicy": 1,
   "pulumi-nodejs:dynamic/ami-guard:AmiProtection": 1,
 };
 
 export const COMPONENT_TYPES = [
   "ami-guard:components:AccountGuardrails",
   "ami-guard:components:AmiActivityAlarms",
+  "ami-guard:components:AmiAuditor",
   "ami-guard:components:AmiEncryptionKey",
   "ami-guard:components:AmiIamRoles",
   "ami-guard:components:AmiScanning",
@@ -135,6 +143,7 @@ export function describeShippedStack(x: StackExpectations): void {
     it("declares exactly the expected resources, by type", function () {
       const expected = { ...BASE_COUNTS };
       for (const [t, n] of Object.entries(x.extraCounts)) expected[t] = (expected[t] ?? 0) + n;
+      if (c["ami-guard:auditorEnableSecurityHub"] === "true") expected["aws:securityhub/account:Account"] = 1;
       const sorted = Object.fromEntries(Object.entries(expected).sort(([a], [b]) => a.localeCompare(b)));
       assert.deepEqual(r().countsByType({ custom: true }), sorted);
       const components = r().countsByType({ custom: false });
@@ -263,7 +272,10 @@ export function describeShippedStack(x: StackExpectations): void {
       assert.equal(trail.isMultiRegionTrail, true);
       assert.equal(trail.enableLogFileValidation, true);
       assert.equal(trail.s3BucketName, run.outputs.trailBucketName);
-      const group = r().one("aws:cloudwatch/logGroup:LogGroup").inputs as Record<string, any>;
+      const group = r().one("aws:cloudwatch/logGroup:LogGroup", "audit-log-group").inputs as Record<
+        string,
+        any
+      >;
       assert.equal(group.retentionInDays, num(c, "logRetentionDays"));
       assert.equal(
         trail.cloudWatchLogsGroupArn,
@@ -314,7 +326,7 @@ export function describeShippedStack(x: StackExpectations): void {
     });
 
     it("creates the four roles with the configured trust, the boundary and scoped inline policies", function () {
-      const boundary = r().one("aws:iam/policy:Policy");
+      const boundary = r().one("aws:iam/policy:Policy", "roles-boundary");
       for (const kind of ["builder", "publisher", "deployer", "auditor"]) {
         const role = r().one("aws:iam/role:Role", `roles-${kind}`).inputs as Record<string, any>;
         assert.equal(role.name, `ami-guard-${x.environment}-${kind}`);
@@ -337,6 +349,53 @@ export function describeShippedStack(x: StackExpectations): void {
         (r().one("aws:inspector2/enabler:Enabler").inputs as Record<string, any>).resourceTypes,
         list(c, "inspectorResourceTypes"),
       );
+    });
+
+    it("runs the AMI auditor on its schedule and AMI events, read-only unless the stack remediates", function () {
+      const fn = r().one("aws:lambda/function:Function").inputs as Record<string, any>;
+      assert.equal(fn.name, `ami-guard-${x.environment}-auditor`);
+      assert.equal(fn.runtime, "nodejs22.x");
+      assert.deepEqual(fn.architectures, ["arm64"]);
+      const env = fn.environment.variables as Record<string, string>;
+      const regions = list(c, "auditorRegions");
+      assert.equal(env.AMI_GUARD_REGIONS, (regions.length ? regions : [x.region]).join(","));
+      assert.equal(env.AMI_GUARD_REMEDIATE, c["ami-guard:auditorRemediate"]);
+      assert.equal(env.AMI_GUARD_ALARM_TOPIC_ARN, run.outputs.alarmTopicArn);
+      const packConfig = JSON.parse(env.AMI_GUARD_POLICY_CONFIG);
+      assert.deepEqual(
+        packConfig["ec2-ami-disallow-public-sharing"].allowedAccounts,
+        list(c, "sharingAccountIds"),
+      );
+      assert.equal(packConfig["ec2-ami-disallow-stale-image"].maxAgeDays, num(c, "amiMaxAgeDays"));
+      assert.equal(
+        r().one("aws:cloudwatch/eventRule:EventRule", "auditor-schedule").inputs.scheduleExpression,
+        c["ami-guard:auditorScheduleExpression"],
+      );
+      const pattern = JSON.parse(
+        r().one("aws:cloudwatch/eventRule:EventRule", "auditor-ami-events").inputs.eventPattern as string,
+      );
+      assert.ok(pattern.detail.eventName.includes("ModifyImageAttribute"));
+      const role = r().one("aws:iam/role:Role", "auditor-role").inputs as Record<string, any>;
+      assert.equal(
+        role.permissionsBoundary,
+        `arn:aws:iam::${x.accountId}:policy/ami-guard/ami-guard-${x.environment}-auditor-boundary`,
+      );
+      const policy = policyOf(r().one("aws:iam/rolePolicy:RolePolicy", "auditor-policy").inputs.policy);
+      const modify = policy.Statement.filter(
+        (s) => s.Effect === "Allow" && [s.Action].flat().includes("ec2:ModifyImageAttribute"),
+      );
+      assert.equal(modify.length, c["ami-guard:auditorRemediate"] === "true" ? 1 : 0);
+      assert.equal(
+        r().ofType("aws:securityhub/account:Account").length,
+        c["ami-guard:auditorEnableSecurityHub"] === "true" ? 1 : 0,
+      );
+      const alarms = r()
+        .ofType("aws:cloudwatch/metricAlarm:MetricAlarm")
+        .filter((a) => a.name.startsWith("auditor-"))
+        .map((a) => (a.inputs as Record<string, any>).metricName)
+        .sort();
+      assert.deepEqual(alarms, ["ApproximateNumberOfMessagesVisible", "Errors", "Throttles"]);
+      assert.equal(run.outputs.auditorFunctionName, `ami-guard-${x.environment}-auditor`);
     });
 
     it("attaches the organisation SCP only when the stack enables it", function () {
