@@ -28,9 +28,33 @@ export class InventoryError extends Error {
 
 /** Parses an inventory's text. Throws InventoryError naming the file on anything but `{"Images": [...]}`. */
 export function parseInventory(text: string, file: string): Map<string, AmiFacts> {
+  return inventoryImages(parseInventoryText(text, file), file);
+}
+
+function parseInventoryText(text: string, file: string): unknown {
   const parsed = parseJsonText(text);
   if (!parsed.ok) throw new InventoryError(file, `${file} is not valid JSON (${parsed.problem})`);
-  const doc = parsed.value;
+  return parsed.value;
+}
+
+/**
+ * Reads an inventory file's JSON document: a regular file of at most 64 MiB (never a FIFO or a device), whose
+ * syntax errors never quote it. Throws InventoryError naming the file. Every reader of the inventory (images,
+ * parameters, launch template versions) goes through here.
+ */
+export function readInventoryDocument(file: string): unknown {
+  let text: string;
+  try {
+    text = readRegularFile(file, MAX_INVENTORY_BYTES);
+  } catch (e) {
+    const reason = e instanceof FileReadError ? e.reason : String(e);
+    throw new InventoryError(file, `cannot read inventory ${file}: ${reason}`);
+  }
+  return parseInventoryText(text, file);
+}
+
+/** The images of an inventory document. Throws InventoryError naming the file on anything but `{"Images": [...]}`. */
+function inventoryImages(doc: unknown, file: string): Map<string, AmiFacts> {
   const images = (doc as { Images?: unknown } | null)?.Images;
   if (doc === null || typeof doc !== "object" || !Array.isArray(images)) {
     throw new InventoryError(
@@ -48,18 +72,11 @@ export function parseInventory(text: string, file: string): Map<string, AmiFacts
 }
 
 /**
- * Reads an inventory file: a regular file of at most 64 MiB (never a FIFO or a device). Throws InventoryError
- * naming the file when it is missing, not a regular file, too large or malformed.
+ * Reads an inventory file's images (see {@link readInventoryDocument}). Throws InventoryError naming the file
+ * when it is missing, not a regular file, too large or malformed.
  */
 export function readInventory(file: string): Map<string, AmiFacts> {
-  let text: string;
-  try {
-    text = readRegularFile(file, MAX_INVENTORY_BYTES);
-  } catch (e) {
-    const reason = e instanceof FileReadError ? e.reason : String(e);
-    throw new InventoryError(file, `cannot read inventory ${file}: ${reason}`);
-  }
-  return parseInventory(text, file);
+  return inventoryImages(readInventoryDocument(file), file);
 }
 
 /** Facts from an inventory file; no EC2 call is ever made. */

@@ -5,8 +5,7 @@
  * rules as an id written in place; the property path keeps the chain so every message names both the
  * reference and the image. What cannot be resolved fails closed naming the reference and the cause.
  */
-import * as fs from "node:fs";
-import { InventoryError } from "./lookup";
+import { readInventoryDocument } from "./lookup";
 import {
   Ec2TemplateSource,
   InventoryTemplateSource,
@@ -41,18 +40,7 @@ export interface ReferenceSources {
  * Throws InventoryError naming the file when it cannot be read or either list is malformed.
  */
 export function readReferenceInventory(file: string): ReferenceSources {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InventoryError(
-      file,
-      code
-        ? `cannot read inventory ${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`
-        : `${file} is not valid JSON (${(e as Error).message})`,
-    );
-  }
+  const doc = readInventoryDocument(file);
   return {
     parameters: new InventoryParameterSource(parametersOfInventory(doc, file), file),
     templates: new InventoryTemplateSource(templateVersionsOfInventory(doc, file), file),
