@@ -4,6 +4,7 @@
  * every read succeeded.
  */
 import { SEVERITIES, type Severity } from "../../policy-pack/core/rules";
+import type { ParameterValue } from "../../policy-pack/core/ssm";
 import { UserError } from "../cli/errors";
 import {
   AccountClients,
@@ -74,6 +75,8 @@ export interface AuditReport {
   summary: AuditSummary;
   /** Owned images (with LaunchPermissions where read) and in-use images, in describe-images shape. */
   inventory: RawImage[];
+  /** SSM parameters read to resolve launch template images, in get-parameters shape (the inventory's `Parameters`). */
+  parameters: ParameterValue[];
 }
 
 export const DEFAULT_CLIENT: ClientOptions = {
@@ -169,7 +172,7 @@ export async function runAudit(o: AuditOptions): Promise<AuditReport> {
     apiCalls: Object.fromEntries(Object.entries(calls.count).sort(([a], [b]) => a.localeCompare(b))),
     errors: calls.errors,
   };
-  return { findings: sorted, summary, inventory: inventoryOf(scans) };
+  return { findings: sorted, summary, inventory: inventoryOf(scans), parameters: parametersOf(scans) };
 }
 
 /** The describe-images inventory: owned images with their LaunchPermissions (our extension), then images in use. */
@@ -185,6 +188,17 @@ export function inventoryOf(scans: readonly RegionScan[]): RawImage[] {
   for (const s of scans)
     for (const [id, v] of s.used) if (typeof v === "object" && !out.has(id)) out.set(id, { ...v });
   return [...out.values()].sort((a, b) => String(a.ImageId).localeCompare(String(b.ImageId)));
+}
+
+/** The SSM parameters every scan read, once each (by ARN, else name, and selector), sorted. */
+export function parametersOf(scans: readonly RegionScan[]): ParameterValue[] {
+  const out = new Map<string, ParameterValue>();
+  for (const s of scans)
+    for (const p of s.parameters ?? []) {
+      const key = `${p.ARN ?? `${s.region}/${p.Name}`}${p.Selector ?? ""}`;
+      if (!out.has(key)) out.set(key, p);
+    }
+  return [...out.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, p]) => p);
 }
 
 export { SEVERITIES };

@@ -33,12 +33,15 @@ import {
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { BatchGetAccountStatusCommand, Inspector2Client } from "@aws-sdk/client-inspector2";
 import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from "@aws-sdk/client-cloudtrail";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { LaunchPermission } from "../../policy-pack/core/facts";
 import { describeError } from "../../policy-pack/core/lookup";
+import { isParameterReference } from "../../policy-pack/core/ssm";
 import type { RegionGuardrails, TrailFacts } from "./guardrails";
 import type { ImageUse, OwnedImage, RawImage, RegionScan } from "./judge";
 import { mapLimit } from "./limit";
+import { resolveParameterUses } from "./parameters";
 
 export interface ClientOptions {
   /** Attempts per call, retries included (adaptive retry mode). */
@@ -154,6 +157,9 @@ export class AccountClients {
   }
   autoscaling(region: string): AutoScalingClient {
     return this.get("autoscaling", region, (c) => new AutoScalingClient(c));
+  }
+  ssm(region: string): SSMClient {
+    return this.get("ssm", region, (c) => new SSMClient(c));
   }
 
   destroy(): void {
@@ -295,8 +301,8 @@ function pin(
 
 /**
  * The image a launch template version launches, named `lt-… (name, version N[, pinned by …])`. A version whose
- * image is not an AMI id (a `resolve:ssm:` reference EC2 did not resolve) is not dropped: it goes to
- * `unresolved`, and the audit is incomplete.
+ * image is a `resolve:ssm:` reference EC2 did not resolve is kept for resolveParameterUses; any other image that is
+ * not an AMI id is not dropped: it goes to `unresolved`, and the audit is incomplete.
  */
 function templateUses(v: LaunchTemplateVersion, pinnedBy: string[], unresolved: string[]): ImageUse[] {
   const id = v.LaunchTemplateData?.ImageId;
@@ -304,6 +310,8 @@ function templateUses(v: LaunchTemplateVersion, pinnedBy: string[], unresolved: 
   const name = v.LaunchTemplateName ? `${v.LaunchTemplateName}, ` : "";
   const by = pinnedBy.length > 0 ? `, pinned by ${pinnedBy.join(", ")}` : "";
   const resource = `${v.LaunchTemplateId ?? "(no id)"} (${name}version ${v.VersionNumber ?? "?"}${by})`;
+  // A resolve:ssm: reference EC2 left unresolved goes on as is: resolveParameterUses resolves and judges it.
+  if (isParameterReference(id)) return [{ imageId: id, resource, kind: "launch-template" }];
   if (!/^ami-[0-9a-f]+$/.test(id)) {
     unresolved.push(
       `launch template ${resource} launches ${JSON.stringify(id)}, which EC2 did not resolve to an AMI id: its image cannot be judged`,
@@ -535,8 +543,14 @@ export async function scanRegion(
     });
   }
 
+  // Launch template images named through SSM parameters: resolved (a failure makes the audit partial).
+  const resolved = await resolveParameterUses(calls, clients, account, region, [
+    ...(latestTemplateUses ?? []),
+    ...pinnedUses,
+  ]);
+
   // Images in use that the owned listing did not cover: batched DescribeImages by id.
-  const uses = [...(instanceUses ?? []), ...(latestTemplateUses ?? []), ...pinnedUses, ...fleetUses];
+  const uses = [...(instanceUses ?? []), ...resolved.uses, ...fleetUses];
   const ownedIds = new Set(images.map((i) => i.ImageId));
   const wanted = [...new Set(uses.map((u) => u.imageId))].filter((id) => !ownedIds.has(id)).sort();
   const used = new Map<string, RawImage | "not-found" | "error">();
@@ -551,7 +565,7 @@ export async function scanRegion(
     calls.errors.push({ ...where, step: `ec2:DescribeImages (${n} image(s) in use)`, cause: batchErrors[0] });
   }
   progress?.tick();
-  return { account, region, owned, used, uses, guardrails };
+  return { account, region, owned, used, uses, guardrails, parameters: resolved.parameters };
 }
 
 /** DescribeImages for ids; a not-found error splits the batch so one deregistered id cannot hide the rest. */

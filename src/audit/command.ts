@@ -166,7 +166,7 @@ export async function auditAction(flags: AuditFlags): Promise<void> {
       `audit incomplete: ${first.step}${where ? ` in ${where}` : ""} failed: ${first.cause}${more}${skipped}`,
     );
   }
-  if (flags.exportInventory) writeInventory(flags.exportInventory, report.inventory);
+  if (flags.exportInventory) writeInventory(flags.exportInventory, report.inventory, report.parameters);
   process.stdout.write(render(report, flags.format, packageVersion(), tableWidth()));
   setExitCode(s.failing > 0 ? EXIT.findings : EXIT.ok);
 }

@@ -15,6 +15,7 @@ import {
   type Finding,
   type Severity,
 } from "../../policy-pack/core/rules";
+import type { ParameterValue } from "../../policy-pack/core/ssm";
 import type { AuditConfig } from "./config";
 import {
   judgeRegionGuardrails,
@@ -50,6 +51,8 @@ export interface RegionScan {
   used: Map<string, RawImage | "not-found" | "error">;
   uses: ImageUse[];
   guardrails: RegionGuardrails;
+  /** SSM parameters read to resolve launch template images (`resolve:ssm:`), for the exported inventory. */
+  parameters?: ParameterValue[];
 }
 
 export interface AuditFinding {

@@ -189,7 +189,7 @@ describe("the audit never goes quiet, never runs unbounded (loopback endpoint)",
       assert.match(e.cause, /VersionNotFound/);
     });
 
-    it("a version whose image EC2 did not resolve (resolve:ssm:) is not dropped: partial, naming the version", async () => {
+    it("a version whose image EC2 did not resolve (resolve:ssm:) and SSM cannot answer is not dropped: partial, naming the version", async () => {
       const w = scenario();
       region(w).templates!.push({
         LaunchTemplateId: "lt-00000000000000005",
@@ -197,14 +197,31 @@ describe("the audit never goes quiet, never runs unbounded (loopback endpoint)",
         VersionNumber: 2,
         ImageId: "resolve:ssm:/golden/ami-id",
       });
+      // The world serves no SSM: GetParameters fails, so the parameter cannot be resolved.
+      const r = await audit(w);
+      assert.equal(r.summary.complete, false);
+      const e = r.summary.errors.filter((x) => /^ssm:GetParameters/.test(x.step));
+      assert.equal(e.length, 1, JSON.stringify(r.summary.errors));
+      assert.match(
+        e[0].step,
+        /\/golden\/ami-id \(image of launch template lt-00000000000000005 \(ssm, version 2\)\)/,
+      );
+      assert.equal(e[0].region, REGION);
+    });
+
+    it("a version whose image is neither an AMI id nor an SSM reference is not dropped: partial, naming the version", async () => {
+      const w = scenario();
+      region(w).templates!.push({
+        LaunchTemplateId: "lt-00000000000000005",
+        LaunchTemplateName: "odd",
+        VersionNumber: 2,
+        ImageId: "golden-latest",
+      });
       const r = await audit(w);
       assert.equal(r.summary.complete, false);
       const e = r.summary.errors.filter((x) => /image not resolved/.test(x.step));
       assert.equal(e.length, 1, JSON.stringify(r.summary.errors));
-      assert.match(
-        e[0].cause,
-        /lt-00000000000000005 \(ssm, version 2\) launches "resolve:ssm:\/golden\/ami-id"/,
-      );
+      assert.match(e[0].cause, /lt-00000000000000005 \(odd, version 2\) launches "golden-latest"/);
       assert.equal(e[0].region, REGION);
     });
   });
