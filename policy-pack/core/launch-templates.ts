@@ -27,11 +27,13 @@ export interface TemplateReference {
 /** The types that can launch from a launch template given by id or name, with how each names it. */
 export const TEMPLATE_REFERRERS: readonly string[] = [
   "aws:ec2/instance:Instance",
+  "aws:ec2/spotInstanceRequest:SpotInstanceRequest",
   "aws:ec2/spotFleetRequest:SpotFleetRequest",
   "aws:ec2/fleet:Fleet",
   "aws:autoscaling/group:Group",
   "aws:eks/nodeGroup:NodeGroup",
   "aws:batch/computeEnvironment:ComputeEnvironment",
+  "aws:gamelift/gameServerGroup:GameServerGroup",
   "aws-native:ec2:Instance",
   "aws-native:ec2:SpotFleet",
   "aws-native:ec2:Ec2Fleet",
@@ -145,6 +147,7 @@ function batchRefs(props: Record<string, unknown>, configsKey: string): Template
 export function launchTemplateReferences(type: string, props: Record<string, unknown>): TemplateReference[] {
   switch (type) {
     case "aws:ec2/instance:Instance":
+    case "aws:ec2/spotInstanceRequest:SpotInstanceRequest":
       return str(props.ami) === undefined ? spec("launchTemplate", props.launchTemplate, "id", "name") : [];
     case "aws-native:ec2:Instance":
       return str(props.imageId) === undefined
@@ -185,6 +188,7 @@ export function launchTemplateReferences(type: string, props: Record<string, unk
       return groupRefs(props, "launchTemplateId", "launchTemplateName");
     case "aws:eks/nodeGroup:NodeGroup":
     case "aws-native:eks:Nodegroup":
+    case "aws:gamelift/gameServerGroup:GameServerGroup":
       return spec("launchTemplate", props.launchTemplate, "id", "name");
     case "aws:batch/computeEnvironment:ComputeEnvironment":
       return batchRefs(props, "ec2Configurations");

@@ -100,9 +100,20 @@ export function templateUses(type: string, props: Record<string, unknown>): AmiU
   );
 }
 
+/** Image Builder's notation for a recipe's parent image in SSM: `ssm:<name or ARN>` (no `resolve:`). */
+const IMAGE_BUILDER_SSM = "ssm:";
+
+function parameterText(use: AmiUse): string | undefined {
+  if (typeof use.imageId !== "string") return undefined;
+  if (isParameterReference(use.imageId)) return use.imageId;
+  if (use.path === "parentImage" && use.imageId.startsWith(IMAGE_BUILDER_SSM))
+    return `resolve:${use.imageId}`;
+  return undefined;
+}
+
 /** True when the use names its AMI through a reference this module resolves. */
 export function isReference(use: AmiUse): boolean {
-  return isTemplateUse(use) || (typeof use.imageId === "string" && isParameterReference(use.imageId));
+  return isTemplateUse(use) || parameterText(use) !== undefined;
 }
 
 /** What a reference resolved to. */
@@ -129,7 +140,7 @@ export async function resolveReference(
 ): Promise<Resolution> {
   if (typeof src === "string") return { kind: "failed", use, region, cause: src };
   if (isTemplateUse(use)) return resolveTemplate(use, region, src);
-  return resolveParameter(use, use.imageId as string, use.path, region, src);
+  return resolveParameter(use, parameterText(use) ?? String(use.imageId), use.path, region, src);
 }
 
 async function resolveTemplate(use: TemplateUse, region: string, src: ReferenceSources): Promise<Resolution> {

@@ -5,9 +5,10 @@
  * image, fail-closed causes, and values unknown at preview.
  */
 import { strict as assert } from "node:assert";
+import fc from "fast-check";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { policies } from "../../policy-pack/policies";
-import { launchTemplateReferences } from "../../policy-pack/core/launch-templates";
+import { TEMPLATE_REFERRERS, launchTemplateReferences } from "../../policy-pack/core/launch-templates";
 import {
   UNKNOWN as ENGINE_UNKNOWN,
   TRUST_FIXTURE,
@@ -214,6 +215,19 @@ describe("resolve:ssm: references through every policy", () => {
     assert.equal(r.advisories.length, 1);
   });
 
+  it("resolves an Image Builder recipe's parent image given as ssm:<parameter>", async () => {
+    const recipe = (parentImage: string): TestResource => ({
+      type: "aws:imagebuilder/imageRecipe:ImageRecipe",
+      props: { parentImage, version: "1.0.0" },
+    });
+    assert.deepEqual((await runAll(recipe("ssm:/golden/web"))).violations, []);
+    const bad = await runAll(recipe("ssm:/golden/community"));
+    assert.ok(
+      bad.violations.some((v) => /untrusted-owner.*parentImage → SSM parameter \/golden\/community/.test(v)),
+      bad.violations.join("\n"),
+    );
+  });
+
   it("resolves parameters in launch templates and Spot Fleet launch specifications too", async () => {
     const lt = await runAll({
       type: "aws:ec2/launchTemplate:LaunchTemplate",
@@ -268,6 +282,8 @@ describe("launch templates referenced from outside the stack, through every poli
       (lt) => ({ launchTemplateConfigs: [{ launchTemplateSpecification: lt }] }),
     ],
     ["aws:eks/nodeGroup:NodeGroup", (lt) => ({ launchTemplate: lt })],
+    ["aws:ec2/spotInstanceRequest:SpotInstanceRequest", (lt) => ({ launchTemplate: lt })],
+    ["aws:gamelift/gameServerGroup:GameServerGroup", (lt) => ({ launchTemplate: lt })],
     [
       "aws:batch/computeEnvironment:ComputeEnvironment",
       (lt) => ({
@@ -476,6 +492,75 @@ describe("launchTemplateReferences", () => {
         launchTemplate: { id: UNKNOWN, version: "1" },
       }).map((r) => r.template),
       [UNKNOWN],
+    );
+  });
+});
+
+describe("references never make a policy throw", () => {
+  before(() => useImages([image({ ImageId: GOOD })], { parameters, templates }));
+
+  it("random template and parameter shapes through every policy, for every referrer type", async () => {
+    const leaf = fc.oneof(
+      fc.constantFrom(
+        ENGINE_UNKNOWN,
+        null,
+        "",
+        "lt-0000000000000good",
+        "lt-00000000000000ssm",
+        "web",
+        "$Latest",
+        "$Default",
+        "2",
+        "latest",
+        GOOD,
+        "resolve:ssm:/golden/web",
+        "resolve:ssm:/golden/web:beta",
+        "resolve:ssm:",
+        "ssm:/golden/web",
+      ),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(undefined),
+    );
+    const key = fc.constantFrom(
+      "launchTemplate",
+      "mixedInstancesPolicy",
+      "launchTemplateSpecification",
+      "launchTemplateConfigs",
+      "spotFleetRequestConfigData",
+      "overrides",
+      "computeResources",
+      "ec2Configurations",
+      "imageIdOverride",
+      "id",
+      "name",
+      "version",
+      "launchTemplateId",
+      "launchTemplateName",
+      "ami",
+      "imageId",
+    );
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof(
+        { depthSize: "small" },
+        leaf,
+        fc.array(tie("v"), { maxLength: 3 }),
+        fc.dictionary(key, tie("v"), { maxKeys: 4 }),
+      ),
+    })).v;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...TEMPLATE_REFERRERS),
+        fc.dictionary(key, value, { maxKeys: 5 }),
+        async (type, props) => {
+          for (const p of resourcePolicies) {
+            const r = await runPolicy(p, { type, props, providerProps: region, config: TRUST_FIXTURE });
+            for (const v of r.violations)
+              assert.doesNotMatch(v, /policy failed unexpectedly|could not read the resource/);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
