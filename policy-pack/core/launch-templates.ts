@@ -40,6 +40,7 @@ export const TEMPLATE_REFERRERS: readonly string[] = [
   "aws-native:autoscaling:AutoScalingGroup",
   "aws-native:eks:Nodegroup",
   "aws-native:batch:ComputeEnvironment",
+  "aws-native:pcs:ComputeNodeGroup",
 ];
 
 /** A specification object with its id/name keys, read into a TemplateReference. */
@@ -194,6 +195,10 @@ export function launchTemplateReferences(type: string, props: Record<string, unk
       return batchRefs(props, "ec2Configurations");
     case "aws-native:batch:ComputeEnvironment":
       return batchRefs(props, "ec2Configuration");
+    case "aws-native:pcs:ComputeNodeGroup":
+      return str(props.amiId) === undefined
+        ? spec("customLaunchTemplate", props.customLaunchTemplate, "templateId", "name")
+        : [];
     default:
       return [];
   }

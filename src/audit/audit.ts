@@ -76,7 +76,7 @@ export interface AuditReport {
   /** Owned images (with LaunchPermissions where read) and in-use images, in describe-images shape. */
   inventory: RawImage[];
   /** SSM parameters read to resolve launch template images, in get-parameters shape (the inventory's `Parameters`). */
-  parameters: ParameterValue[];
+  parameters?: ParameterValue[];
 }
 
 export const DEFAULT_CLIENT: ClientOptions = {

@@ -129,7 +129,7 @@ describe("audit: launch template images named through SSM parameters", function 
       "lt-000000000000batch (batch, version 1) via SSM parameter /golden/web version 2",
     ]);
     assert.deepEqual(
-      report.parameters.map((p) => [p.Name, p.Value, p.Version]),
+      (report.parameters ?? []).map((p) => [p.Name, p.Value, p.Version]),
       [["/golden/web", COMMUNITY, 2]],
     );
   });

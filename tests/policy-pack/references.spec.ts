@@ -18,6 +18,7 @@ import {
   type TestResource,
 } from "../helpers/policy";
 import { UNKNOWN } from "../../policy-pack/core/values";
+import { typesWith } from "../../policy-pack/core/resources";
 import type { ParameterValue } from "../../policy-pack/core/ssm";
 import type { RawTemplateVersion } from "../../policy-pack/core/launch-templates";
 
@@ -386,6 +387,14 @@ describe("launch templates referenced from outside the stack, through every poli
 });
 
 describe("launchTemplateReferences", () => {
+  it("reads every type the resource table says references a launch template", () => {
+    for (const type of typesWith("launch-template"))
+      assert.ok(
+        TEMPLATE_REFERRERS.includes(type),
+        `${type} has a launch-template input the pack must follow`,
+      );
+  });
+
   it("reads every form of both providers, with $Default when no version is named", () => {
     const cases: [string, Record<string, unknown>, string[]][] = [
       [
@@ -445,6 +454,11 @@ describe("launchTemplateReferences", () => {
         "aws-native:eks:Nodegroup",
         { launchTemplate: { id: "lt-4", version: "1" } },
         ["launchTemplate:id=lt-4@1"],
+      ],
+      [
+        "aws-native:pcs:ComputeNodeGroup",
+        { customLaunchTemplate: { templateId: "lt-5", version: "2" } },
+        ["customLaunchTemplate:id=lt-5@2"],
       ],
       [
         "aws-native:batch:ComputeEnvironment",
