@@ -33,6 +33,7 @@ export function securityHubArn(ctx: AccountContext): string {
 
 /** Every read the audit makes (src/audit/aws.ts and src/audit/scope.ts), none of which takes a resource ARN. */
 export const AUDIT_READ_ACTIONS = [
+  "ec2:DescribeFleets",
   "ec2:DescribeImages",
   "ec2:DescribeInstances",
   "ec2:DescribeLaunchTemplateVersions",
@@ -42,6 +43,8 @@ export const AUDIT_READ_ACTIONS = [
   "ec2:GetEbsEncryptionByDefault",
   "ec2:GetImageBlockPublicAccessState",
   "ec2:GetSnapshotBlockPublicAccessState",
+  "ec2:DescribeSpotFleetRequests",
+  "autoscaling:DescribeAutoScalingGroups",
   "inspector2:BatchGetAccountStatus",
   "cloudtrail:DescribeTrails",
 ];

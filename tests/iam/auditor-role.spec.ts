@@ -76,6 +76,12 @@ for (const remediate of [false, true]) {
     "Allowed",
   );
   row(
+    `${mode}: reads Auto Scaling groups`,
+    asFunction(remediate, "autoscaling:DescribeAutoScalingGroups", "*"),
+    "Allowed",
+  );
+  row(`${mode}: reads EC2 Fleets`, asFunction(remediate, "ec2:DescribeFleets", "*"), "Allowed");
+  row(
     `${mode}: reads Inspector's status`,
     asFunction(remediate, "inspector2:BatchGetAccountStatus", "*"),
     "Allowed",
