@@ -1,8 +1,16 @@
 import { resourcePolicy, judgeUses } from "../core/policy";
 import { RULES, judgeTrust } from "../core/rules";
 import { configSchema } from "../core/settings";
-import { TYPES, USERS, imageBuilderArnOwner, managedImages, typesWith } from "../core/resources";
-import { UNKNOWN, list, rec, str, strList } from "../core/values";
+import {
+  TYPES,
+  USERS,
+  imageBuilderArnOwner,
+  managedImages,
+  sourceSnapshots,
+  typesWith,
+} from "../core/resources";
+import { snapshotSource } from "../core/snapshots";
+import { UNKNOWN, list, rec, str, strList, type Unknown } from "../core/values";
 
 /** Practice 1: only AMIs from trusted owners and providers, never community images. */
 export const ec2AmiDisallowUntrustedOwner = resourcePolicy({
@@ -11,11 +19,11 @@ export const ec2AmiDisallowUntrustedOwner = resourcePolicy({
   severity: "high",
   tags: ["ami-guard", "practice-1-trusted-amis"],
   description:
-    "Blocks resources that launch, copy or build on an AMI whose owner is not a trusted account or provider, including public community images, and Allowed AMIs settings that are disabled or trust other providers.",
+    "Blocks resources that launch, publish, copy or build on an AMI whose owner is not a trusted account or provider (including public community images and AWS-managed images when amazon is not trusted), images registered from snapshots of untrusted owners, and Allowed AMIs settings that are disabled, trust other providers or allow every provider.",
   remediationSteps:
     "1. Use an AMI built by your golden-image pipeline or published by a trusted provider (for example amazon). 2. If the owner is legitimate, review it and add its account id or alias to trustedOwners. 3. Keep EC2 Allowed AMIs settings enabled with image providers limited to trusted owners.",
   configSchema: configSchema(["trustedOwners"]),
-  types: [...USERS, ...typesWith("aws-managed"), TYPES.allowedImages],
+  types: [...USERS, ...typesWith("aws-managed", "snapshot"), TYPES.allowedImages],
   scansUnlisted: true,
   async validate(view, report) {
     const trusted = view.settings.trustedOwners;
@@ -50,6 +58,10 @@ export const ec2AmiDisallowUntrustedOwner = resourcePolicy({
       });
       return;
     }
+    if (view.type === TYPES.ami) {
+      await judgeSnapshots(view.props, view.region, trusted, report);
+      return;
+    }
     // Images AWS picks by name (EKS AMI types, Cloud9 aliases) are amazon's.
     if (!trusted.includes("amazon")) {
       for (const m of managedImages(view.type, view.props)) {
@@ -81,3 +93,38 @@ export const ec2AmiDisallowUntrustedOwner = resourcePolicy({
     );
   },
 });
+
+/** An image registered from snapshots is as trustworthy as the snapshots' owner. */
+async function judgeSnapshots(
+  props: Record<string, unknown>,
+  region: string | Unknown | undefined,
+  trusted: readonly string[],
+  report: (message: string) => void,
+): Promise<void> {
+  for (const snap of sourceSnapshots(TYPES.ami, props)) {
+    if (snap.snapshotId === UNKNOWN) continue; // made in the stack or known at update: judged then
+    const id = snap.snapshotId;
+    if (region === UNKNOWN) continue;
+    if (region === undefined) {
+      report(
+        `cannot verify the owner of snapshot ${id} (${snap.path}): no region is set on the resource, its provider, the stack (aws:region) or AWS_REGION. Failing closed.`,
+      );
+      continue;
+    }
+    const r = await snapshotSource().owner(id, region);
+    if (r.kind === "found" && r.ownerId !== undefined && trusted.includes(r.ownerId)) continue;
+    if (r.kind === "found") {
+      report(
+        `registers an AMI from snapshot ${id} (${snap.path}) owned by ${r.ownerId ?? "an unreported owner"}, which is not a trusted owner (${trusted.join(", ")}). Fix: copy the snapshot into a trusted account, encrypted with your key, and register the image from the copy.`,
+      );
+    } else if (r.kind === "not-found") {
+      report(
+        `registers an AMI from snapshot ${id} (${snap.path}), which was not found in ${region}: deleted, mistyped, in another region or not shared with this account. Fix: register from a snapshot of a trusted account in this region.`,
+      );
+    } else {
+      report(
+        `cannot verify the owner of snapshot ${id} (${snap.path}) in ${region}: ${r.cause}. Failing closed: fix the credentials or endpoint, or list the snapshot in AMI_GUARD_INVENTORY's "Snapshots".`,
+      );
+    }
+  }
+}

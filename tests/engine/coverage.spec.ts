@@ -23,10 +23,15 @@ describe("the resource table through the engine protocol", function () {
   let inventory: string;
 
   before(async () => {
-    inventory = writeInventory([
-      image({ id: GOOD, owner: TRUSTED }),
-      image({ id: COMMUNITY, owner: "999988887777", public: true }),
-    ]);
+    inventory = writeInventory(
+      [image({ id: GOOD, owner: TRUSTED }), image({ id: COMMUNITY, owner: "999988887777", public: true })],
+      {
+        Snapshots: [
+          { SnapshotId: "snap-0000000000000000a", OwnerId: TRUSTED },
+          { SnapshotId: "snap-0000000000000000b", OwnerId: "999988887777" },
+        ],
+      },
+    );
     pack = await startPack({ AMI_GUARD_INVENTORY: inventory });
     info = await pack.getAnalyzerInfo();
     const config: Record<string, PolicyConfig> = {};
@@ -139,6 +144,22 @@ describe("the resource table through the engine protocol", function () {
         ignoreChanges[0],
       );
     }
+  });
+
+  it("judges aws.ec2.Ami by the owner of the snapshots it is registered from", async () => {
+    const ami = (snapshotId: string) =>
+      resource("aws:ec2/ami:Ami", "registered", {
+        name: "registered",
+        rootDeviceName: "/dev/xvda",
+        ebsBlockDevices: [{ deviceName: "/dev/xvda", snapshotId, encrypted: true }],
+        tags: { Version: "1", Environment: "test", Approved: "false" },
+      });
+    assert.deepEqual(await mandatory(ami("snap-0000000000000000a")), []);
+    const foreign = await mandatory(ami("snap-0000000000000000b"));
+    assert.equal(foreign.length, 1, foreign.join("\n"));
+    assert.match(foreign[0], /^ec2-ami-disallow-untrusted-owner: [^]*snap-0000000000000000b[^]*999988887777/);
+    const unlisted = await mandatory(ami("snap-0000000000000000c"));
+    assert.match(unlisted[0], /does not list the snapshot/);
   });
 
   it("blocks an Allowed AMIs criterion without imageProviders", async () => {
