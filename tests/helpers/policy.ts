@@ -9,6 +9,7 @@ import { InventorySource } from "../../policy-pack/core/lookup";
 import { setAmiSource, setClock } from "../../policy-pack/core/policy";
 import { factsFromImage, type AmiFacts } from "../../policy-pack/core/facts";
 import { setReferenceSources } from "../../policy-pack/core/references";
+import { setSnapshotSource } from "../../policy-pack/core/snapshots";
 import { InventoryParameterSource, type ParameterValue } from "../../policy-pack/core/ssm";
 import { InventoryTemplateSource, type RawTemplateVersion } from "../../policy-pack/core/launch-templates";
 
@@ -126,6 +127,8 @@ export const NOW = new Date("2026-11-29T00:00:00.000Z");
 export interface TestReferences {
   parameters?: ParameterValue[];
   templates?: RawTemplateVersion[];
+  /** Snapshot owners by snapshot id (for images registered from snapshots); others fail closed. */
+  snapshots?: Record<string, string>;
 }
 
 /**
@@ -136,6 +139,13 @@ export function useImages(images: Record<string, unknown>[], refs: TestReference
   setReferenceSources({
     parameters: new InventoryParameterSource(refs.parameters ?? [], "test inventory"),
     templates: new InventoryTemplateSource(refs.templates ?? [], "test inventory"),
+  });
+  const owners = refs.snapshots ?? {};
+  setSnapshotSource({
+    owner: async (id) =>
+      id in owners
+        ? { kind: "found", ownerId: owners[id] }
+        : { kind: "error", cause: "the test inventory does not list the snapshot" },
   });
   const map = new Map<string, AmiFacts>();
   for (const i of images) {

@@ -179,6 +179,8 @@ describe("special notations", () => {
       });
       assert.equal(strict.violations.length, 1);
       assert.match(strict.violations[0], /amiType "AL2023_x86_64_STANDARD"/);
+      const later = await run(untrusted, { ...eks(UNKNOWN), config: { trustedOwners: ["111111111111"] } });
+      assert.deepEqual(later.violations, [], "an AMI type unknown at preview is judged at update");
       const custom = await run(untrusted, { ...eks("CUSTOM"), config: { trustedOwners: ["111111111111"] } });
       assert.deepEqual(custom.violations, []);
       const cloud9 = await run(untrusted, {

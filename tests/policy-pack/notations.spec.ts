@@ -202,6 +202,11 @@ describe("notations that must not be a way around the pack", () => {
       );
       assert.equal(pub.violations.length, 1);
       assert.match(pub.violations[0], /publicly/);
+      const later = await run(
+        shared,
+        native({ ...sound, launchPermissionConfiguration: { userGroups: UNKNOWN } }),
+      );
+      assert.deepEqual(later.violations, [], "launch permissions unknown at preview are judged at update");
       const out = await run(
         shared,
         native({ ...sound, launchPermissionConfiguration: { userIds: [STRANGER] } }),
