@@ -23,15 +23,17 @@ describe("the resource table through the engine protocol", function () {
   let inventory: string;
 
   before(async () => {
-    inventory = writeInventory(
-      [image({ id: GOOD, owner: TRUSTED }), image({ id: COMMUNITY, owner: "999988887777", public: true })],
-      {
-        Snapshots: [
-          { SnapshotId: "snap-0000000000000000a", OwnerId: TRUSTED },
-          { SnapshotId: "snap-0000000000000000b", OwnerId: "999988887777" },
-        ],
-      },
-    );
+    // The helper's inventory with a "Snapshots" list (describe-snapshots shape) added.
+    inventory = writeInventory([
+      image({ id: GOOD, owner: TRUSTED }),
+      image({ id: COMMUNITY, owner: "999988887777", public: true }),
+    ]);
+    const doc = JSON.parse(fs.readFileSync(inventory, "utf8")) as Record<string, unknown>;
+    doc.Snapshots = [
+      { SnapshotId: "snap-0000000000000000a", OwnerId: TRUSTED },
+      { SnapshotId: "snap-0000000000000000b", OwnerId: "999988887777" },
+    ];
+    fs.writeFileSync(inventory, JSON.stringify(doc));
     pack = await startPack({ AMI_GUARD_INVENTORY: inventory });
     info = await pack.getAnalyzerInfo();
     const config: Record<string, PolicyConfig> = {};

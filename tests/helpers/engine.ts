@@ -109,7 +109,7 @@ export function image(s: ImageSpec): Record<string, unknown> {
 /** Writes an inventory file in a fresh temporary directory and returns its path. */
 export function writeInventory(
   images: Record<string, unknown>[],
-  extra: { Parameters?: unknown[]; LaunchTemplateVersions?: unknown[]; Snapshots?: unknown[] } = {},
+  extra: { Parameters?: unknown[]; LaunchTemplateVersions?: unknown[] } = {},
 ): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-guard-inv-"));
   const file = path.join(dir, "inventory.json");
