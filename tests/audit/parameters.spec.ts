@@ -134,6 +134,53 @@ describe("audit: launch template images named through SSM parameters", function 
     );
   });
 
+  it("resolves a resolve:ssm: image of a version an Auto Scaling group pins by number", async () => {
+    const w = world();
+    const r0 = w.accounts[ACCOUNT].regions["us-east-1"];
+    r0.templates = [
+      {
+        LaunchTemplateId: "lt-0000000000000web",
+        LaunchTemplateName: "web",
+        VersionNumber: 1,
+        ImageId: COMMUNITY,
+      },
+      {
+        LaunchTemplateId: "lt-0000000000000web",
+        LaunchTemplateName: "web",
+        VersionNumber: 2,
+        ImageId: "resolve:ssm:/golden/pinned",
+        DefaultVersion: false,
+      },
+      {
+        LaunchTemplateId: "lt-0000000000000web",
+        LaunchTemplateName: "web",
+        VersionNumber: 3,
+        ImageId: COMMUNITY,
+        DefaultVersion: false,
+      },
+    ];
+    r0.autoScalingGroups = [
+      {
+        AutoScalingGroupName: "asg-1",
+        LaunchTemplate: { LaunchTemplateId: "lt-0000000000000web", Version: "2" },
+      },
+    ];
+    server = await startEc2Server({
+      handlers: { ...worldHandlers(w), GetParameters: ssm({ "/golden/pinned": COMMUNITY }) },
+      routes: ROUTES,
+    });
+    restore = sdkEnv({ AWS_ENDPOINT_URL: server.url });
+    const report = await runAudit(testOptions());
+    assert.equal(report.summary.complete, true, JSON.stringify(report.summary.errors));
+    const untrusted = report.findings.find((f) => f.rule === RULES.untrusted && f.imageId === COMMUNITY);
+    assert.ok(
+      untrusted?.usedBy?.includes(
+        "lt-0000000000000web (web, version 2, pinned by Auto Scaling group asg-1) via SSM parameter /golden/pinned version 2",
+      ),
+      JSON.stringify(untrusted?.usedBy),
+    );
+  });
+
   for (const [what, handler, cause] of [
     ["does not exist", ssm({}), /does not exist in us-east-1/],
     [
