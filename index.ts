@@ -110,6 +110,7 @@ const pipeline = new GoldenImagePipeline(
   {
     region: config.region,
     partition,
+    accountId,
     environment: config.environment,
     parentImage: config.pipeline.parentImage,
     recipeVersion: config.pipeline.recipeVersion,

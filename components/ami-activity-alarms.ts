@@ -10,7 +10,43 @@ export interface AmiActivity {
   readonly description: string;
   /** CloudWatch Logs filter pattern, given the AMI key's ARN. */
   readonly pattern: (amiKeyArn: string) => string;
+  /** Further filter patterns feeding the same metric (one filter each), where one pattern cannot say it all. */
+  readonly morePatterns?: readonly string[];
 }
+
+/** CloudWatch Logs' maximum length of a filter pattern. */
+export const MAX_FILTER_PATTERN_LENGTH = 1024;
+/** Launch permission items the public-launch-permission filters look at, one index each (0 … N-1). */
+export const LAUNCH_PERMISSION_ITEMS_WATCHED = 100;
+
+/**
+ * Filter patterns that together match a ModifyImageAttribute request adding the group `all` at ANY item of
+ * `launchPermission.add.items` — not only the first. CloudWatch Logs JSON filter patterns address array
+ * elements by index only (no `[*]`), so each pattern ORs as many indexes as fit in 1,024 characters, the
+ * patterns feed one metric, and a last pattern matches any request with more items than are watched (item
+ * N present at all), so a long list cannot hide an `all` past the last watched index.
+ */
+export function launchPermissionPublicPatterns(items = LAUNCH_PERMISSION_ITEMS_WATCHED): string[] {
+  const head = '{ ($.eventSource = "ec2.amazonaws.com") && ($.eventName = "ModifyImageAttribute") && (';
+  const tail = ") }";
+  const item = (i: number) => `($.requestParameters.launchPermission.add.items[${i}].group = "all")`;
+  const out: string[] = [];
+  let clauses: string[] = [];
+  const flush = () => {
+    if (clauses.length) out.push(`${head}${clauses.join(" || ")}${tail}`);
+    clauses = [];
+  };
+  for (let i = 0; i < items; i++) {
+    const next = [...clauses, item(i)];
+    if (`${head}${next.join(" || ")}${tail}`.length > MAX_FILTER_PATTERN_LENGTH) flush();
+    clauses.push(item(i));
+  }
+  flush();
+  const beyond = `$.requestParameters.launchPermission.add.items[${items}]`;
+  out.push(`${head}(${beyond}.group = "*") || (${beyond}.userId = "*")${tail}`);
+  return out;
+}
+const [LAUNCH_PERMISSION_PUBLIC_FIRST, ...LAUNCH_PERMISSION_PUBLIC_MORE] = launchPermissionPublicPatterns();
 
 const ec2Events = (...names: string[]) =>
   `{ ($.eventSource = "ec2.amazonaws.com") && (${names.map((n) => `($.eventName = "${n}")`).join(" || ")}) }`;
@@ -36,9 +72,9 @@ export const AMI_ACTIVITIES: readonly AmiActivity[] = [
   {
     id: "launch-permission-public",
     description:
-      "Somebody tried to make an AMI public (ModifyImageAttribute adding launch permission group all).",
-    pattern: () =>
-      '{ ($.eventSource = "ec2.amazonaws.com") && ($.eventName = "ModifyImageAttribute") && ($.requestParameters.launchPermission.add.items[0].group = "all") }',
+      "Somebody tried to make an AMI public (ModifyImageAttribute adding launch permission group all, at any item of the request).",
+    pattern: () => LAUNCH_PERMISSION_PUBLIC_FIRST,
+    morePatterns: LAUNCH_PERMISSION_PUBLIC_MORE,
   },
   {
     id: "reset-image-attribute",
@@ -66,6 +102,18 @@ export const AMI_ACTIVITIES: readonly AmiActivity[] = [
     pattern: () => ec2Events("DisableAllowedImagesSettings", "ReplaceImageCriteriaInAllowedImagesSettings"),
   },
   {
+    id: "allowed-images-settings-enabled",
+    description:
+      "EC2 Allowed AMIs was (re-)enabled, possibly in audit mode (a downgrade from enforcing): check its state. CloudTrail does not document a stable field for the requested state, so every call is counted; the audit judges the state.",
+    pattern: () => ec2Events("EnableAllowedImagesSettings"),
+  },
+  {
+    id: "snapshot-block-public-access-enabled",
+    description:
+      "Snapshot block public access was set (EnableSnapshotBlockPublicAccess), possibly downgraded to block-new-sharing or unblocked: check its state. Every call is counted; the audit judges the state.",
+    pattern: () => ec2Events("EnableSnapshotBlockPublicAccess"),
+  },
+  {
     id: "disable-deregistration-protection",
     description: "Deregistration protection was removed from an AMI.",
     pattern: () => ec2Events("DisableImageDeregistrationProtection"),
@@ -88,6 +136,13 @@ export const AMI_ACTIVITIES: readonly AmiActivity[] = [
     description: "CloudTrail was stopped, deleted or changed.",
     pattern: () =>
       '{ ($.eventSource = "cloudtrail.amazonaws.com") && (($.eventName = "StopLogging") || ($.eventName = "DeleteTrail") || ($.eventName = "UpdateTrail") || ($.eventName = "PutEventSelectors") || ($.eventName = "PutInsightSelectors")) }',
+  },
+  {
+    id: "alarms-changed",
+    description:
+      "A metric filter or alarm was deleted, overwritten or silenced (logs DeleteMetricFilter/PutMetricFilter, cloudwatch DeleteAlarms/PutMetricAlarm/DisableAlarmActions).",
+    pattern: () =>
+      '{ (($.eventSource = "logs.amazonaws.com") && (($.eventName = "DeleteMetricFilter") || ($.eventName = "PutMetricFilter"))) || (($.eventSource = "monitoring.amazonaws.com") && (($.eventName = "DeleteAlarms") || ($.eventName = "PutMetricAlarm") || ($.eventName = "DisableAlarmActions"))) }',
   },
   {
     id: "root-account-use",
@@ -154,20 +209,34 @@ export class AmiActivityAlarms extends pulumi.ComponentResource {
 
     this.alarmNames = AMI_ACTIVITIES.map((activity) => {
       const metricName = `ami-guard-${activity.id}`;
+      const metricTransformation = {
+        name: metricName,
+        namespace: METRIC_NAMESPACE,
+        value: "1",
+        defaultValue: "0",
+      };
       const filter = new aws.cloudwatch.LogMetricFilter(
         `${name}-${activity.id}-filter`,
         {
           name: `ami-guard-${args.environment}-${activity.id}`,
           logGroupName: args.logGroupName,
           pattern: pulumi.output(args.amiKeyArn).apply((arn) => activity.pattern(arn)),
-          metricTransformation: {
-            name: metricName,
-            namespace: METRIC_NAMESPACE,
-            value: "1",
-            defaultValue: "0",
-          },
+          metricTransformation,
         },
         { parent: this },
+      );
+      const more = (activity.morePatterns ?? []).map(
+        (pattern, i) =>
+          new aws.cloudwatch.LogMetricFilter(
+            `${name}-${activity.id}-filter-${i + 2}`,
+            {
+              name: `ami-guard-${args.environment}-${activity.id}-${i + 2}`,
+              logGroupName: args.logGroupName,
+              pattern,
+              metricTransformation,
+            },
+            { parent: this },
+          ),
       );
       const alarm = new aws.cloudwatch.MetricAlarm(
         `${name}-${activity.id}-alarm`,
@@ -186,7 +255,7 @@ export class AmiActivityAlarms extends pulumi.ComponentResource {
           alarmActions: [topic.arn],
           tags: args.tags,
         },
-        { parent: this, dependsOn: [filter] },
+        { parent: this, dependsOn: [filter, ...more] },
       );
       return alarm.name;
     });

@@ -87,9 +87,17 @@ export class AmiIamRoles extends pulumi.ComponentResource {
           name: roleName(args.environment, kind),
           path: ROLE_PATH,
           description: `AMI Guard ${kind} (${args.environment})`,
-          assumeRolePolicy: JSON.stringify(
-            trustPolicy(args.trustedPrincipals[kind], kind === "builder" ? ["ec2.amazonaws.com"] : []),
-          ),
+          assumeRolePolicy: pulumi
+            .output(args.account)
+            .apply((ctx) =>
+              JSON.stringify(
+                trustPolicy(
+                  args.trustedPrincipals[kind],
+                  kind === "builder" ? ["ec2.amazonaws.com"] : [],
+                  ctx.accountId,
+                ),
+              ),
+            ),
           permissionsBoundary: boundary.arn,
           maxSessionDuration: args.maxSessionDurationSeconds,
           forceDetachPolicies: true,

@@ -1,7 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AmiProtection } from "./ami-protection";
-import { MANAGED_BY, type SharingTargets } from "./policies";
+import {
+  BUILD_INSTANCE_TAG,
+  imageBuilderLifecycleTrustPolicy,
+  MANAGED_BY,
+  type SharingTargets,
+} from "./policies";
 
 /** Arguments of {@link GoldenImagePipeline}. */
 export interface GoldenImagePipelineArgs {
@@ -9,6 +14,8 @@ export interface GoldenImagePipelineArgs {
   readonly region: string;
   /** AWS partition (component and policy ARNs). */
   readonly partition: pulumi.Input<string>;
+  /** This account's id: the lifecycle role trusts Image Builder only for this account's lifecycle policies. */
+  readonly accountId: pulumi.Input<string>;
   /** Environment label: the AMI `Environment` tag and resource names. */
   readonly environment: string;
   /** Trusted parent: an Image Builder managed image ARN owned by `aws` with a version wildcard (`…/x.x.x`). */
@@ -95,7 +102,9 @@ export class GoldenImagePipeline extends pulumi.ComponentResource {
         instanceTypes: [...args.instanceTypes],
         instanceMetadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
         terminateInstanceOnFailure: true,
-        resourceTags: { ...args.tags, Environment: args.environment },
+        // BUILD_INSTANCE_TAG marks the instances Image Builder launches: the builder may make images only
+        // from those, and only Image Builder may write the tag (role boundary and SCP).
+        resourceTags: { ...args.tags, Environment: args.environment, [BUILD_INSTANCE_TAG]: args.environment },
         tags: args.tags,
       },
       { parent: this },
@@ -201,17 +210,16 @@ export class GoldenImagePipeline extends pulumi.ComponentResource {
       {
         name: `${baseName}-image-lifecycle`,
         description: "Image Builder lifecycle execution (deprecates old AMI Guard images)",
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "ImageBuilder",
-              Effect: "Allow",
-              Principal: { Service: "imagebuilder.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
+        assumeRolePolicy: pulumi.all([partition, args.accountId]).apply(([p, accountId]) =>
+          JSON.stringify(
+            imageBuilderLifecycleTrustPolicy({
+              partition: p,
+              accountId,
+              region: args.region,
+              environment: args.environment,
+            }),
+          ),
+        ),
         tags: args.tags,
       },
       { parent: this },

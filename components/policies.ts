@@ -77,9 +77,59 @@ export function trailLogGroupName(environment: string): string {
   return `/aws/cloudtrail/ami-guard-${environment}`;
 }
 
+/** The tag key that approves an image for launch: only the publisher (and the pipeline's distribution) write it. */
+export const APPROVAL_TAG = "Approved";
+/**
+ * Provenance tags: `AmiGuardBuild` is set on build instances (and their volumes) only by Image Builder, through
+ * the infrastructure configuration's resource tags; `Ec2ImageBuilderArn` is set by Image Builder on the AMIs it
+ * distributes. No AMI Guard role, and under the SCP no principal but the break-glass one, may write either.
+ */
+export const BUILD_INSTANCE_TAG = "AmiGuardBuild";
+export const PROVENANCE_TAGS = [BUILD_INSTANCE_TAG, "Ec2ImageBuilderArn"];
+/** Name of the break-glass role the SCP exempts (in every account it covers). */
+export const BREAK_GLASS_ROLE_NAME = "ami-guard-break-glass";
+/** SSM parameter paths the pack and the audit resolve AMI ids from (`resolve:ssm:`): AWS's public ones and ours. */
+export const AMI_PARAMETER_PATHS = ["aws/service/*", "ami-guard/*"];
+
 const ec2Service = (ctx: AccountContext) => `ec2.${ctx.region}.amazonaws.com`;
 const imageArns = (ctx: AccountContext) => `arn:${ctx.partition}:ec2:${ctx.region}::image/*`;
 const snapshotArns = (ctx: AccountContext) => `arn:${ctx.partition}:ec2:${ctx.region}::snapshot/*`;
+const anyRegionImages = (partition: string) => `arn:${partition}:ec2:*::image/*`;
+const anyRegionSnapshots = (partition: string) => `arn:${partition}:ec2:*::snapshot/*`;
+/** AMI parameters: AWS's public ones and ours. */
+const amiParameterArns = (partition: string, accountId: string): string[] => [
+  // `*` for the account: public parameters have none (`…::parameter/aws/service/…`); names under /aws/ are AWS's.
+  `arn:${partition}:ssm:*:*:parameter/${AMI_PARAMETER_PATHS[0]}`,
+  `arn:${partition}:ssm:*:${accountId}:parameter/${AMI_PARAMETER_PATHS[1]}`,
+];
+/** Tag-writing actions on creation: the `aws:TagKeys` of each carries every tag the request writes. */
+const TAG_WRITING_ACTIONS = [
+  "ec2:CreateImage",
+  "ec2:CopyImage",
+  "ec2:RegisterImage",
+  "ec2:CreateSnapshot",
+  "ec2:CreateSnapshots",
+  "ec2:CreateTags",
+  "ec2:DeleteTags",
+  "ec2:RunInstances",
+];
+/** Denies writing (or removing) any of `keys` with the tag-writing actions, whatever their case. */
+const denyTagKeys = (sid: string, keys: readonly string[], extra: ConditionBlock = {}): PolicyStatement[] => [
+  {
+    Sid: sid,
+    Effect: "Deny",
+    Action: TAG_WRITING_ACTIONS,
+    Resource: "*",
+    Condition: { "ForAnyValue:StringEqualsIgnoreCase": { "aws:TagKeys": [...keys] }, ...extra },
+  },
+  ...keys.map((k): PolicyStatement => ({
+    Sid: `${sid}${k.replace(/[^A-Za-z0-9]/g, "")}RequestTag`,
+    Effect: "Deny",
+    Action: TAG_WRITING_ACTIONS,
+    Resource: "*",
+    Condition: { Null: { [`aws:RequestTag/${k}`]: "false" }, ...extra },
+  })),
+];
 const acctArn = (ctx: AccountContext, type: string) =>
   `arn:${ctx.partition}:ec2:${ctx.region}:${ctx.accountId}:${type}/*`;
 const accountRoot = (ctx: AccountContext) => `arn:${ctx.partition}:iam::${ctx.accountId}:root`;
@@ -105,25 +155,60 @@ export const IMAGE_CHANGE_ACTIONS = [
 ];
 
 /** Turning off any account guardrail or the audit trail: denied to every AMI Guard role (boundary and SCP). */
-export const GUARDRAIL_TAMPER_ACTIONS = [
+/**
+ * Account-wide settings whose change can weaken a guardrail. None has a condition key for the new state
+ * (`EnableAllowedImagesSettings` to `audit-mode`, `EnableSnapshotBlockPublicAccess` to `block-new-sharing` or
+ * `unblocked`, `EnableImageBlockPublicAccess`), so the whole action is denied outside the break-glass principal,
+ * and the two "enable" downgrades are also alarmed on (components/ami-activity-alarms.ts).
+ */
+export const ACCOUNT_GUARDRAIL_ACTIONS = [
   "ec2:DisableImageBlockPublicAccess",
+  "ec2:EnableImageBlockPublicAccess",
   "ec2:DisableSnapshotBlockPublicAccess",
+  "ec2:EnableSnapshotBlockPublicAccess",
   "ec2:DisableEbsEncryptionByDefault",
   "ec2:ModifyEbsDefaultKmsKeyId",
   "ec2:ResetEbsDefaultKmsKeyId",
   "ec2:DisableAllowedImagesSettings",
+  "ec2:EnableAllowedImagesSettings",
   "ec2:ReplaceImageCriteriaInAllowedImagesSettings",
-  "ec2:DisableImageDeregistrationProtection",
+];
+/** The trail, its metric filters and alarms: what would let a change go unrecorded or unannounced. */
+export const TRAIL_TAMPER_ACTIONS = [
   "cloudtrail:StopLogging",
   "cloudtrail:DeleteTrail",
   "cloudtrail:UpdateTrail",
   "cloudtrail:PutEventSelectors",
+  "cloudtrail:PutInsightSelectors",
+];
+export const ALARM_TAMPER_ACTIONS = [
+  "logs:DeleteMetricFilter",
+  "logs:PutMetricFilter",
+  "logs:DeleteLogGroup",
+  "logs:PutRetentionPolicy",
+  "cloudwatch:DisableAlarmActions",
+  "cloudwatch:DeleteAlarms",
+  "cloudwatch:PutMetricAlarm",
+  "cloudwatch:SetAlarmState",
+];
+/** The AMI key: disabling or deleting it, or rewriting its policy. */
+export const KEY_TAMPER_ACTIONS = [
   "kms:DisableKey",
   "kms:ScheduleKeyDeletion",
   "kms:PutKeyPolicy",
-  "rbin:DeleteRule",
-  "rbin:UpdateRule",
-  "rbin:UnlockRule",
+  "kms:DeleteAlias",
+  "kms:UpdateAlias",
+];
+export const RECYCLE_BIN_TAMPER_ACTIONS = ["rbin:DeleteRule", "rbin:UpdateRule", "rbin:UnlockRule"];
+
+/** Turning off any account guardrail or the audit trail: denied to every AMI Guard role (boundary and SCP). */
+export const GUARDRAIL_TAMPER_ACTIONS = [
+  ...ACCOUNT_GUARDRAIL_ACTIONS,
+  "ec2:DisableImageDeregistrationProtection",
+  ...TRAIL_TAMPER_ACTIONS,
+  ...ALARM_TAMPER_ACTIONS,
+  ...KEY_TAMPER_ACTIONS,
+  ...RECYCLE_BIN_TAMPER_ACTIONS,
 ];
 
 /** The symmetric-key operations EC2/EBS perform on behalf of a caller. */
@@ -139,7 +224,6 @@ export const KMS_CRYPTO_ACTIONS = [
 /** Key administration (no cryptographic use) for the account's own IAM principals. */
 export const KMS_ADMIN_ACTIONS = [
   "kms:CreateAlias",
-  "kms:CreateGrant",
   "kms:DeleteAlias",
   "kms:DescribeKey",
   "kms:EnableKey",
@@ -216,9 +300,14 @@ const BUILD_HOST_AGENT_ACTIONS = [
 /**
  * Builder: runs Image Builder builds (it is the build instance's role) and may create images and snapshots,
  * tagged on create with its environment, and use the AMI key through EC2. It can never share, deregister or
- * retag an image after creation.
+ * retag an image after creation, never write the `Approved` tag or a provenance tag, and it cannot launder a
+ * foreign image: CopyImage only from this account's or Amazon's images (`ec2:Owner` of the source image),
+ * RegisterImage only from this account's snapshots (`ec2:Owner` of the snapshot), CreateImage and
+ * CreateSnapshot(s) only from instances and volumes that Image Builder launched for this environment
+ * (the `AmiGuardBuild` tag, which only Image Builder writes).
  */
 export function builderPolicy(ctx: AccountContext, keyArn: string): PolicyDocument {
+  const p = ctx.partition;
   return doc([
     {
       Sid: "ReadImages",
@@ -250,7 +339,7 @@ export function builderPolicy(ctx: AccountContext, keyArn: string): PolicyDocume
       Effect: "Allow",
       Action: ["ec2:CreateImage", "ec2:CreateSnapshot", "ec2:CreateSnapshots"],
       Resource: [acctArn(ctx, "instance"), acctArn(ctx, "volume")],
-      Condition: { StringEquals: { "aws:ResourceTag/Environment": ctx.environment } },
+      Condition: { StringEquals: { [`aws:ResourceTag/${BUILD_INSTANCE_TAG}`]: ctx.environment } },
     },
     {
       Sid: "TagImagesOnlyOnCreate",
@@ -283,10 +372,10 @@ export function builderPolicy(ctx: AccountContext, keyArn: string): PolicyDocume
         "ssm:UpdateInstanceAssociationStatus",
       ],
       Resource: [
-        `arn:${ctx.partition}:ssm:${ctx.region}::document/*`,
-        `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:document/*`,
-        `arn:${ctx.partition}:ssm:${ctx.region}::parameter/aws/*`,
-        `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:association/*`,
+        `arn:${p}:ssm:${ctx.region}::document/*`,
+        `arn:${p}:ssm:${ctx.region}:${ctx.accountId}:document/*`,
+        `arn:${p}:ssm:${ctx.region}::parameter/aws/*`,
+        `arn:${p}:ssm:${ctx.region}:${ctx.accountId}:association/*`,
         acctArn(ctx, "instance"),
       ],
     },
@@ -295,21 +384,21 @@ export function builderPolicy(ctx: AccountContext, keyArn: string): PolicyDocume
       Effect: "Allow",
       Action: "imagebuilder:GetComponent",
       Resource: [
-        `arn:${ctx.partition}:imagebuilder:${ctx.region}:aws:component/*`,
-        `arn:${ctx.partition}:imagebuilder:${ctx.region}:${ctx.accountId}:component/*`,
+        `arn:${p}:imagebuilder:${ctx.region}:aws:component/*`,
+        `arn:${p}:imagebuilder:${ctx.region}:${ctx.accountId}:component/*`,
       ],
     },
     {
       Sid: "BuildHostComponentArtifacts",
       Effect: "Allow",
       Action: "s3:GetObject",
-      Resource: `arn:${ctx.partition}:s3:::ec2imagebuilder*`,
+      Resource: `arn:${p}:s3:::ec2imagebuilder*`,
     },
     {
       Sid: "BuildHostLogs",
       Effect: "Allow",
       Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: `arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:/aws/imagebuilder/*`,
+      Resource: `arn:${p}:logs:${ctx.region}:${ctx.accountId}:log-group:/aws/imagebuilder/*`,
     },
     {
       Sid: "BuilderNeverSharesOrDeletes",
@@ -321,14 +410,33 @@ export function builderPolicy(ctx: AccountContext, keyArn: string): PolicyDocume
       Sid: "BuilderNeverRetags",
       Effect: "Deny",
       Action: ["ec2:CreateTags", "ec2:DeleteTags"],
-      Resource: [`arn:${ctx.partition}:ec2:*::image/*`, `arn:${ctx.partition}:ec2:*::snapshot/*`],
+      Resource: [anyRegionImages(p), anyRegionSnapshots(p)],
       Condition: { Null: { "ec2:CreateAction": "true" } },
+    },
+    ...denyTagKeys("BuilderNeverApprovesOrForgesProvenance", [APPROVAL_TAG, ...PROVENANCE_TAGS]),
+    {
+      Sid: "CopyOnlyOwnOrAmazonImages",
+      Effect: "Deny",
+      Action: "ec2:CopyImage",
+      Resource: anyRegionImages(p),
+      Condition: {
+        StringNotEquals: { "ec2:Owner": [ctx.accountId, "amazon"] },
+        Null: { "ec2:Owner": "false" },
+      },
+    },
+    {
+      Sid: "RegisterOnlyFromOwnSnapshots",
+      Effect: "Deny",
+      Action: "ec2:RegisterImage",
+      Resource: anyRegionSnapshots(p),
+      Condition: { StringNotEquals: { "ec2:Owner": ctx.accountId } },
     },
   ]);
 }
 
 /**
- * Publisher: the only role that may change launch permissions, and only of this account's approved images of
+ * Publisher: the only role that may approve an image (write or remove its `Approved` tag, and no other tag)
+ * and the only one that may change launch permissions, and only of this account's approved images of
  * its environment. IAM has no condition key for an AMI launch permission's target, so the target is bounded
  * by Image Block Public Access (no `all`), by the AMI key policy (only allow-listed accounts, organizations
  * and OUs can use the key, so an encrypted AMI shared elsewhere cannot launch) and by the snapshot conditions
@@ -396,6 +504,16 @@ export function publisherPolicy(ctx: AccountContext, sharing: SharingTargets): P
       },
     });
   }
+  statements.push({
+    Sid: "ApproveOwnImagesOfItsEnvironment",
+    Effect: "Allow",
+    Action: ["ec2:CreateTags", "ec2:DeleteTags"],
+    Resource: imageArns(ctx),
+    Condition: {
+      StringEquals: { "ec2:Owner": ctx.accountId, "ec2:ResourceTag/Environment": ctx.environment },
+      "ForAllValues:StringEquals": { "aws:TagKeys": [APPROVAL_TAG] },
+    },
+  });
   statements.push(
     ...snapshotSharingDenies(sharing, "NeverSharePublicly", "NeverShareOutsideAllowList"),
     {
@@ -405,10 +523,25 @@ export function publisherPolicy(ctx: AccountContext, sharing: SharingTargets): P
       Resource: "*",
     },
     {
-      Sid: "PublisherNeverRetags",
+      Sid: "PublisherWritesNoOtherTag",
       Effect: "Deny",
       Action: ["ec2:CreateTags", "ec2:DeleteTags"],
-      Resource: [`arn:${ctx.partition}:ec2:*::image/*`, `arn:${ctx.partition}:ec2:*::snapshot/*`],
+      Resource: "*",
+      Condition: { "ForAnyValue:StringNotEquals": { "aws:TagKeys": [APPROVAL_TAG] } },
+    },
+    {
+      Sid: "PublisherNeverTagsWithoutNamingTheKey",
+      Effect: "Deny",
+      Action: ["ec2:CreateTags", "ec2:DeleteTags"],
+      Resource: "*",
+      Condition: { Null: { "aws:TagKeys": "true" } },
+    },
+    {
+      Sid: "PublisherApprovesOnlyWithTrueOrFalse",
+      Effect: "Deny",
+      Action: "ec2:CreateTags",
+      Resource: "*",
+      Condition: { StringNotEquals: { [`aws:RequestTag/${APPROVAL_TAG}`]: ["true", "false"] } },
     },
   );
   return doc(statements);
@@ -416,7 +549,14 @@ export function publisherPolicy(ctx: AccountContext, sharing: SharingTargets): P
 
 /**
  * Deployer: launches only this account's images tagged `Approved=true` for its environment, with IMDSv2 and
- * encrypted volumes, and rolls fleets out; it cannot create, change, retag or deregister images.
+ * encrypted volumes, and rolls fleets out; it cannot create, change, retag or deregister images. Auto Scaling
+ * launches through its own service-linked role, so the deployer never writes launch templates (IAM has no
+ * condition key on the image inside a launch template version: `CreateLaunchTemplateVersion` offers only tag
+ * keys) and every group it creates or updates pins a launch template version
+ * (`autoscaling:LaunchTemplateVersionSpecified`): Auto Scaling then checks the deployer's own `ec2:RunInstances`
+ * on that version's image, so the image conditions below apply, and no later `$Latest`/`$Default` version can
+ * slip in. It also holds the policy pack's own read needs (DescribeImages, DescribeImageAttribute,
+ * DescribeLaunchTemplateVersions, SSM AMI parameters) so it can run `pulumi preview`/`up` with the pack.
  */
 export function deployerPolicy(ctx: AccountContext, keyArn: string): PolicyDocument {
   return doc([
@@ -483,13 +623,6 @@ export function deployerPolicy(ctx: AccountContext, keyArn: string): PolicyDocum
       Condition: { StringEquals: { "ec2:CreateAction": "RunInstances" } },
     },
     {
-      Sid: "RollOutLaunchTemplates",
-      Effect: "Allow",
-      Action: ["ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"],
-      Resource: acctArn(ctx, "launch-template"),
-      Condition: { StringEquals: { "aws:ResourceTag/Environment": ctx.environment } },
-    },
-    {
       Sid: "RollOutFleets",
       Effect: "Allow",
       Action: [
@@ -502,7 +635,44 @@ export function deployerPolicy(ctx: AccountContext, keyArn: string): PolicyDocum
       Resource: `arn:${ctx.partition}:autoscaling:${ctx.region}:${ctx.accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
       Condition: { StringEquals: { "aws:ResourceTag/Environment": ctx.environment } },
     },
+    {
+      Sid: "PolicyPackReadsImageFacts",
+      Effect: "Allow",
+      Action: "ec2:DescribeImageAttribute",
+      Resource: anyRegionImages(ctx.partition),
+    },
+    {
+      Sid: "PolicyPackResolvesAmiParameters",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter", "ssm:GetParameters"],
+      Resource: amiParameterArns(ctx.partition, ctx.accountId),
+    },
     ...useKeyViaEc2(ctx, keyArn),
+    {
+      Sid: "NeverWritesLaunchTemplates",
+      Effect: "Deny",
+      Action: [
+        "ec2:CreateLaunchTemplate",
+        "ec2:CreateLaunchTemplateVersion",
+        "ec2:ModifyLaunchTemplate",
+        "autoscaling:CreateLaunchConfiguration",
+      ],
+      Resource: "*",
+    },
+    {
+      Sid: "GroupsPinALaunchTemplateVersion",
+      Effect: "Deny",
+      Action: ["autoscaling:CreateAutoScalingGroup", "autoscaling:UpdateAutoScalingGroup"],
+      Resource: "*",
+      Condition: { Bool: { "autoscaling:LaunchTemplateVersionSpecified": "false" } },
+    },
+    {
+      Sid: "GroupsNeverUseLaunchConfigurations",
+      Effect: "Deny",
+      Action: ["autoscaling:CreateAutoScalingGroup", "autoscaling:UpdateAutoScalingGroup"],
+      Resource: "*",
+      Condition: { Null: { "autoscaling:LaunchConfigurationName": "false" } },
+    },
     {
       Sid: "NeverLaunchUnapprovedImages",
       Effect: "Deny",
@@ -532,33 +702,81 @@ export function deployerPolicy(ctx: AccountContext, keyArn: string): PolicyDocum
   ]);
 }
 
-/** Auditor: read-only over images, guardrails, fleets, findings and the trail's logs. */
+/**
+ * What `ami-guard audit` itself calls (src/audit), in every region it audits: the document docs/audit.md shows
+ * (rendered from this function: `auditCommandPolicy("aws")`) and the first statements of the deployed auditor
+ * role. `accountId` "*" for the generic document; resources the audit reads in every region are not pinned to
+ * one. Organization trails live in the management account, so trail reads are not pinned to the account.
+ */
+export function auditCommandStatements(partition: string, accountId = "*"): PolicyStatement[] {
+  return [
+    {
+      Sid: "AmiGuardAuditReads",
+      Effect: "Allow",
+      Action: [
+        "ec2:DescribeImages",
+        "ec2:DescribeInstances",
+        "ec2:DescribeLaunchTemplateVersions",
+        "ec2:DescribeFleets",
+        "ec2:DescribeSpotFleetRequests",
+        "ec2:DescribeRegions",
+        "ec2:GetAllowedImagesSettings",
+        "ec2:GetEbsDefaultKmsKeyId",
+        "ec2:GetEbsEncryptionByDefault",
+        "ec2:GetImageBlockPublicAccessState",
+        "ec2:GetSnapshotBlockPublicAccessState",
+        "autoscaling:DescribeAutoScalingGroups",
+        "inspector2:BatchGetAccountStatus",
+        "cloudtrail:DescribeTrails",
+      ],
+      Resource: "*",
+    },
+    {
+      Sid: "AmiGuardAuditImageSharing",
+      Effect: "Allow",
+      Action: "ec2:DescribeImageAttribute",
+      Resource: anyRegionImages(partition),
+    },
+    {
+      Sid: "AmiGuardAuditAmiParameters",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter", "ssm:GetParameters"],
+      Resource: amiParameterArns(partition, accountId),
+    },
+    {
+      Sid: "AmiGuardAuditTrails",
+      Effect: "Allow",
+      Action: ["cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors"],
+      Resource: `arn:${partition}:cloudtrail:*:*:trail/*`,
+    },
+  ];
+}
+
+/** The policy docs/audit.md documents for the role `ami-guard audit --role-arn` assumes, in any account. */
+export function auditCommandPolicy(partition: string): PolicyDocument {
+  return doc(auditCommandStatements(partition));
+}
+
+/**
+ * Auditor: read-only over images, guardrails, fleets, findings and the trail's logs. Its first statements are
+ * exactly what `ami-guard audit` needs ({@link auditCommandStatements}), in every region.
+ */
 export function auditorPolicy(
   ctx: AccountContext,
   audit: { trailBucketArn: string; trailLogGroupArn: string },
 ): PolicyDocument {
   return doc([
+    ...auditCommandStatements(ctx.partition),
     {
       Sid: "ReadAmiEstate",
       Effect: "Allow",
       Action: [
-        "ec2:DescribeImages",
         "ec2:DescribeSnapshots",
-        "ec2:DescribeInstances",
         "ec2:DescribeLaunchTemplates",
-        "ec2:DescribeLaunchTemplateVersions",
-        "ec2:GetImageBlockPublicAccessState",
-        "ec2:GetSnapshotBlockPublicAccessState",
-        "ec2:GetAllowedImagesSettings",
-        "ec2:GetEbsEncryptionByDefault",
-        "ec2:GetEbsDefaultKmsKeyId",
-        "autoscaling:DescribeAutoScalingGroups",
         "autoscaling:DescribeInstanceRefreshes",
-        "cloudtrail:DescribeTrails",
         "cloudtrail:LookupEvents",
         "inspector2:ListFindings",
         "inspector2:ListCoverage",
-        "inspector2:BatchGetAccountStatus",
         "imagebuilder:ListImages",
         "imagebuilder:ListImagePipelines",
         "rbin:ListRules",
@@ -570,19 +788,14 @@ export function auditorPolicy(
       Sid: "ReadAmiGuardResources",
       Effect: "Allow",
       Action: [
-        "ec2:DescribeImageAttribute",
         "ec2:DescribeSnapshotAttribute",
-        "cloudtrail:GetTrailStatus",
-        "cloudtrail:GetEventSelectors",
         "cloudwatch:DescribeAlarms",
         "imagebuilder:GetImage",
         "imagebuilder:GetImagePipeline",
         "rbin:GetRule",
       ],
       Resource: [
-        imageArns(ctx),
-        snapshotArns(ctx),
-        `arn:${ctx.partition}:cloudtrail:*:${ctx.accountId}:trail/*`,
+        anyRegionSnapshots(ctx.partition),
         `arn:${ctx.partition}:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:*`,
         `arn:${ctx.partition}:imagebuilder:${ctx.region}:${ctx.accountId}:image/*`,
         `arn:${ctx.partition}:imagebuilder:${ctx.region}:${ctx.accountId}:image-pipeline/*`,
@@ -610,10 +823,15 @@ export function auditorPolicy(
   ]);
 }
 
-/** The role's trust: the configured principals (never an account root) and, for the builder, EC2. */
+/**
+ * The role's trust: the configured principals (never an account root) and, for the builder, EC2 — a service
+ * principal only on behalf of this account (`aws:SourceAccount`), so no other account's instance or service
+ * can act as the role (confused deputy).
+ */
 export function trustPolicy(
   principalArns: readonly string[],
   services: readonly string[] = [],
+  sourceAccount?: string,
 ): PolicyDocument {
   const statements: PolicyStatement[] = [];
   if (principalArns.length > 0) {
@@ -625,20 +843,41 @@ export function trustPolicy(
     });
   }
   if (services.length > 0) {
+    if (!sourceAccount) throw new Error("a service principal's trust needs the source account");
     statements.push({
       Sid: "Services",
       Effect: "Allow",
       Principal: { Service: [...services] },
       Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": sourceAccount } },
     });
   }
   return doc(statements);
 }
 
+/** Trust of the Image Builder lifecycle execution role: Image Builder, for this account's lifecycle policies. */
+export function imageBuilderLifecycleTrustPolicy(ctx: AccountContext): PolicyDocument {
+  return doc([
+    {
+      Sid: "ImageBuilderLifecyclePoliciesOfThisAccount",
+      Effect: "Allow",
+      Principal: { Service: "imagebuilder.amazonaws.com" },
+      Action: "sts:AssumeRole",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": ctx.accountId },
+        ArnLike: {
+          "aws:SourceArn": `arn:${ctx.partition}:imagebuilder:${ctx.region}:${ctx.accountId}:lifecycle-policy/*`,
+        },
+      },
+    },
+  ]);
+}
+
 /**
  * The permissions boundary of every AMI Guard role: it allows at most the union of the roles' own allowed
- * actions, and denies tampering with guardrails, the trail or the keys, and public or non-allow-listed
- * snapshot sharing, whatever policy is attached later.
+ * actions, and denies tampering with guardrails, the trail, its filters and alarms or the keys, writing a
+ * provenance tag, writing `Approved` (except the publisher), and public or non-allow-listed snapshot sharing,
+ * whatever policy is attached later.
  */
 export function roleBoundary(
   ctx: AccountContext,
@@ -655,6 +894,10 @@ export function roleBoundary(
   return doc([
     { Sid: "AtMostTheRolesActions", Effect: "Allow", Action: [...allowed].sort(), Resource: "*" },
     { Sid: "NoGuardrailTampering", Effect: "Deny", Action: GUARDRAIL_TAMPER_ACTIONS, Resource: "*" },
+    ...denyTagKeys("NoProvenanceTags", PROVENANCE_TAGS),
+    ...denyTagKeys("OnlyThePublisherApproves", [APPROVAL_TAG], {
+      ArnNotEquals: { "aws:PrincipalArn": roleArn(ctx, "publisher") },
+    }),
     ...snapshotSharingDenies(sharing, "NoPublicSnapshotSharing", "NoSnapshotSharingOutsideAllowList"),
     {
       Sid: "NoIamChanges",
@@ -685,7 +928,9 @@ export function orgPathOf(ouArn: string): string {
 }
 
 /**
- * The AMI key's policy: the account administers it (no cryptographic use); the builder, deployer and the
+ * The AMI key's policy: the account administers it (no cryptographic use) and grants it only to AWS
+ * resources through EC2 (`kms:GrantIsForAWSResource`, `kms:ViaService`) or to Auto Scaling's service-linked
+ * role — never to an arbitrary grantee, which would undo the key-based limit on sharing; the builder, deployer and the
  * Image Builder and Auto Scaling service-linked roles use it only through EC2 in this region and account;
  * allow-listed accounts, organizations and OUs use it only through EC2 (to launch shared AMIs); and every
  * cryptographic use that does not come through EC2 is denied, for everybody.
@@ -706,6 +951,7 @@ export function amiKeyPolicy(ctx: AccountContext, sharing: SharingTargets): Poli
     "kms:ReEncryptTo",
     "kms:CreateGrant",
   ];
+  const autoScaling = serviceLinkedRoleArn(ctx, "autoscaling");
   const statements: PolicyStatement[] = [
     {
       Sid: "AccountAdministersKey",
@@ -713,6 +959,33 @@ export function amiKeyPolicy(ctx: AccountContext, sharing: SharingTargets): Poli
       Principal: { AWS: accountRoot(ctx) },
       Action: KMS_ADMIN_ACTIONS,
       Resource: "*",
+    },
+    {
+      Sid: "AccountGrantsKeyOnlyToEc2Resources",
+      Effect: "Allow",
+      Principal: { AWS: accountRoot(ctx) },
+      Action: "kms:CreateGrant",
+      Resource: "*",
+      Condition: { StringEquals: via, Bool: { "kms:GrantIsForAWSResource": "true" } },
+    },
+    {
+      Sid: "AccountGrantsKeyToAutoScaling",
+      Effect: "Allow",
+      Principal: { AWS: accountRoot(ctx) },
+      Action: "kms:CreateGrant",
+      Resource: "*",
+      Condition: { StringEquals: { "kms:GranteePrincipal": autoScaling } },
+    },
+    {
+      Sid: "NoGrantsOutsideEc2",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "kms:CreateGrant",
+      Resource: "*",
+      Condition: {
+        BoolIfExists: { "kms:GrantIsForAWSResource": "false" },
+        StringNotEquals: { "kms:GranteePrincipal": autoScaling },
+      },
     },
     {
       Sid: "BuildAndLaunchRolesUseKeyThroughEc2",
@@ -795,6 +1068,14 @@ export function auditKeyPolicy(ctx: AccountContext): PolicyDocument {
       Principal: { AWS: accountRoot(ctx) },
       Action: KMS_ADMIN_ACTIONS,
       Resource: "*",
+    },
+    {
+      Sid: "AccountGrantsKeyOnlyToAwsResources",
+      Effect: "Allow",
+      Principal: { AWS: accountRoot(ctx) },
+      Action: "kms:CreateGrant",
+      Resource: "*",
+      Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
     },
     {
       Sid: "CloudTrailEncryptsThisTrail",
@@ -965,23 +1246,34 @@ export function alarmTopicPolicy(ctx: AccountContext, topicArn: string): PolicyD
   ]);
 }
 
+/** The break-glass principal the SCP exempts: the role {@link BREAK_GLASS_ROLE_NAME} in any covered account. */
+export function breakGlassPrincipalArns(partition: string): string[] {
+  return [`arn:${partition}:iam::*:role/${BREAK_GLASS_ROLE_NAME}`];
+}
+
 /**
- * Organisation guardrail (service control policy): no public AMI or snapshot sharing, no disabling of image
- * or snapshot block public access, Allowed AMIs or EBS encryption by default, and no stopping or deleting of
- * AMI Guard trails.
+ * Organisation guardrail (service control policy). Outside the break-glass principal, nobody in a covered
+ * account may: weaken an account guardrail (image or snapshot block public access, Allowed AMIs — disabled,
+ * re-enabled in audit mode or its criteria replaced —, EBS encryption by default or its default key); stop,
+ * delete or re-scope an AMI Guard trail (`PutEventSelectors`, `UpdateTrail`); delete, overwrite or silence its
+ * metric filters and alarms; disable, delete or re-policy an AMI Guard key (by alias) or move its alias;
+ * remove deregistration protection; change or delete Recycle Bin rules; write a provenance tag; or write
+ * `Approved` unless it is an AMI Guard publisher role. Nobody, break-glass included, shares a snapshot with
+ * `all`. Service-linked roles (Image Builder's distribution) are not subject to SCPs.
  */
-export function guardrailScp(partition: string): PolicyDocument {
+export function guardrailScp(
+  partition: string,
+  exemptPrincipalArns: readonly string[] = breakGlassPrincipalArns(partition),
+): PolicyDocument {
+  const outside = { ArnNotLike: { "aws:PrincipalArn": [...exemptPrincipalArns] } };
+  const logGroup = `arn:${partition}:logs:*:*:log-group:/aws/cloudtrail/ami-guard-*`;
   return doc([
     {
-      Sid: "DenyDisablingAmiGuardrails",
+      Sid: "DenyWeakeningAmiGuardrails",
       Effect: "Deny",
-      Action: [
-        "ec2:DisableImageBlockPublicAccess",
-        "ec2:DisableSnapshotBlockPublicAccess",
-        "ec2:DisableAllowedImagesSettings",
-        "ec2:DisableEbsEncryptionByDefault",
-      ],
+      Action: ACCOUNT_GUARDRAIL_ACTIONS,
       Resource: "*",
+      Condition: outside,
     },
     {
       Sid: "DenyPublicSnapshotSharing",
@@ -991,10 +1283,55 @@ export function guardrailScp(partition: string): PolicyDocument {
       Condition: { StringEquals: { "ec2:Add/group": "all" } },
     },
     {
-      Sid: "DenyStoppingAmiGuardTrails",
+      Sid: "DenyTamperingWithAmiGuardTrails",
       Effect: "Deny",
-      Action: ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail"],
+      Action: TRAIL_TAMPER_ACTIONS,
       Resource: `arn:${partition}:cloudtrail:*:*:trail/ami-guard-*`,
+      Condition: outside,
     },
+    {
+      Sid: "DenyTamperingWithAmiGuardFiltersAndAlarms",
+      Effect: "Deny",
+      Action: ALARM_TAMPER_ACTIONS,
+      Resource: [logGroup, `${logGroup}:*`, `arn:${partition}:cloudwatch:*:*:alarm:ami-guard-*`],
+      Condition: outside,
+    },
+    {
+      Sid: "DenyTamperingWithAmiGuardKeys",
+      Effect: "Deny",
+      Action: KEY_TAMPER_ACTIONS,
+      Resource: `arn:${partition}:kms:*:*:key/*`,
+      Condition: { ...outside, "ForAnyValue:StringLike": { "kms:ResourceAliases": "alias/ami-guard-*" } },
+    },
+    {
+      Sid: "DenyMovingAmiGuardKeyAliases",
+      Effect: "Deny",
+      Action: ["kms:DeleteAlias", "kms:UpdateAlias", "kms:CreateAlias"],
+      Resource: `arn:${partition}:kms:*:*:alias/ami-guard-*`,
+      Condition: outside,
+    },
+    {
+      Sid: "DenyRemovingDeregistrationProtection",
+      Effect: "Deny",
+      Action: "ec2:DisableImageDeregistrationProtection",
+      Resource: "*",
+      Condition: outside,
+    },
+    {
+      Sid: "DenyChangingRecycleBinRules",
+      Effect: "Deny",
+      Action: RECYCLE_BIN_TAMPER_ACTIONS,
+      Resource: "*",
+      Condition: outside,
+    },
+    ...denyTagKeys("DenyProvenanceTags", PROVENANCE_TAGS, outside),
+    ...denyTagKeys("DenyApprovalOutsidePublishers", [APPROVAL_TAG], {
+      ArnNotLike: {
+        "aws:PrincipalArn": [
+          ...exemptPrincipalArns,
+          `arn:${partition}:iam::*:role${ROLE_PATH}ami-guard-*-publisher`,
+        ],
+      },
+    }),
   ]);
 }

@@ -354,6 +354,8 @@ export function auditHandlers(n: number, now: number, stats: WorldStats): Record
         ],
       }),
     GetTrailStatus: (): Ec2Reply => jsonResponse({ IsLogging: true }),
+    GetEventSelectors: (): Ec2Reply =>
+      jsonResponse({ EventSelectors: [{ ReadWriteType: "All", IncludeManagementEvents: true }] }),
   };
 }
 

@@ -32,13 +32,24 @@ import {
 } from "@aws-sdk/client-auto-scaling";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { BatchGetAccountStatusCommand, Inspector2Client } from "@aws-sdk/client-inspector2";
-import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from "@aws-sdk/client-cloudtrail";
+import {
+  CloudTrailClient,
+  DescribeTrailsCommand,
+  GetEventSelectorsCommand,
+  GetTrailStatusCommand,
+} from "@aws-sdk/client-cloudtrail";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { LaunchPermission } from "../../policy-pack/core/facts";
 import { describeError } from "../../policy-pack/core/lookup";
 import { isParameterReference } from "../../policy-pack/core/ssm";
-import type { RegionGuardrails, TrailFacts } from "./guardrails";
+import {
+  managementEventsOf,
+  type AdvancedEventSelector,
+  type BasicEventSelector,
+  type RegionGuardrails,
+  type TrailFacts,
+} from "./guardrails";
 import type { ImageUse, OwnedImage, RawImage, RegionScan } from "./judge";
 import { mapLimit } from "./limit";
 import { resolveParameterUses } from "./parameters";
@@ -667,7 +678,10 @@ export async function readGuardrails(
   };
 }
 
-/** The account's trails as seen from `region` (shadow trails included) and the status of its multi-region ones. */
+/**
+ * The account's trails as seen from `region` (shadow trails included) and, for its multi-region ones, their
+ * status and which management events they record (GetEventSelectors), each read in the trail's home region.
+ */
 export async function readTrails(
   calls: Calls,
   clients: AccountClients,
@@ -707,6 +721,17 @@ export async function readTrails(
           ),
         );
         facts.logging = s === undefined ? undefined : s.IsLogging === true;
+        const sel = await calls.step(
+          { account, region: home },
+          `cloudtrail:GetEventSelectors ${facts.name}`,
+          () =>
+            calls.send<{
+              EventSelectors?: BasicEventSelector[];
+              AdvancedEventSelectors?: AdvancedEventSelector[];
+            }>(clients.cloudtrail(home), new GetEventSelectorsCommand({ TrailName: t.TrailARN ?? t.Name })),
+        );
+        facts.managementEvents =
+          sel === undefined ? undefined : managementEventsOf(sel.EventSelectors, sel.AdvancedEventSelectors);
       }
       return facts;
     }),

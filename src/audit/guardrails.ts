@@ -49,6 +49,99 @@ export interface TrailFacts {
   logFileValidation: boolean;
   /** From GetTrailStatus; undefined when it was not read. */
   logging?: boolean;
+  /**
+   * Which management events the trail records, from GetEventSelectors (basic or advanced selectors); undefined
+   * when they were not read. Only `all` and `write` record the changes AMI Guard watches.
+   */
+  managementEvents?: ManagementEvents;
+}
+
+export type ManagementEvents = "all" | "write" | "read-only" | "none";
+
+/** One basic event selector, as GetEventSelectors returns it. */
+export interface BasicEventSelector {
+  ReadWriteType?: string;
+  IncludeManagementEvents?: boolean;
+}
+/** One advanced event selector, as GetEventSelectors returns it. */
+export interface AdvancedEventSelector {
+  FieldSelectors?: {
+    Field?: string;
+    Equals?: string[];
+    NotEquals?: string[];
+    StartsWith?: string[];
+    NotStartsWith?: string[];
+    EndsWith?: string[];
+    NotEndsWith?: string[];
+  }[];
+}
+
+/** Event sources whose management events AMI Guard's alarms and audit rely on: excluding any is not a full trail. */
+const WATCHED_SOURCES = ["ec2.amazonaws.com", "cloudtrail.amazonaws.com", "kms.amazonaws.com"];
+const RANK_EVENTS: Record<ManagementEvents, number> = { none: 0, "read-only": 1, write: 2, all: 3 };
+const widest = (a: ManagementEvents, b: ManagementEvents): ManagementEvents =>
+  RANK_EVENTS[a] >= RANK_EVENTS[b] ? a : b;
+
+/**
+ * Which management events a trail's selectors record. Basic selectors: `IncludeManagementEvents` (default
+ * true) with `ReadWriteType` (default `All`). Advanced selectors: one with `eventCategory = Management`, and
+ * `readOnly` absent (all), `= false` (write) or `= true` (read-only); a selector that narrows management events
+ * any other way (event names, sources other than excluding unwatched ones, prefixes) is judged as recording none,
+ * so that a trail scoped down to miss EC2 writes is never counted as working. Fails closed: anything unrecognised
+ * records nothing.
+ */
+export function managementEventsOf(
+  basic: readonly BasicEventSelector[] | undefined,
+  advanced: readonly AdvancedEventSelector[] | undefined,
+): ManagementEvents {
+  let out: ManagementEvents = "none";
+  for (const s of basic ?? []) {
+    if (s.IncludeManagementEvents === false) continue;
+    const rw = s.ReadWriteType ?? "All";
+    out = widest(
+      out,
+      rw === "All" ? "all" : rw === "WriteOnly" ? "write" : rw === "ReadOnly" ? "read-only" : "none",
+    );
+  }
+  for (const s of advanced ?? []) {
+    const fields = s.FieldSelectors ?? [];
+    const category = fields.find((f) => f.Field === "eventCategory");
+    if (!category || !(category.Equals ?? []).includes("Management")) continue;
+    let scope: ManagementEvents = "all";
+    for (const f of fields) {
+      if (f.Field === "eventCategory") {
+        const narrowing = f.NotEquals || f.StartsWith || f.NotStartsWith || f.EndsWith || f.NotEndsWith;
+        if (narrowing || (f.Equals ?? []).length !== 1) scope = "none";
+      } else if (f.Field === "readOnly") {
+        const eq = f.Equals ?? [];
+        scope =
+          eq.length === 1 && eq[0] === "false"
+            ? widestNarrow(scope, "write")
+            : eq.length === 1 && eq[0] === "true"
+              ? widestNarrow(scope, "read-only")
+              : "none";
+      } else if (
+        f.Field === "eventSource" &&
+        f.NotEquals &&
+        !f.Equals &&
+        !f.StartsWith &&
+        !f.EndsWith &&
+        !f.NotStartsWith &&
+        !f.NotEndsWith
+      ) {
+        if (f.NotEquals.some((x) => WATCHED_SOURCES.includes(x))) scope = "none";
+      } else {
+        scope = "none";
+      }
+    }
+    out = widest(out, scope);
+  }
+  return out;
+}
+
+/** The narrower of two scopes (a selector's conditions are ANDed). */
+function widestNarrow(a: ManagementEvents, b: ManagementEvents): ManagementEvents {
+  return RANK_EVENTS[a] <= RANK_EVENTS[b] ? a : b;
 }
 
 const AWS_MANAGED_EBS_KEY = /(^|:)alias\/aws\/ebs$/;
@@ -132,27 +225,44 @@ export function judgeRegionGuardrails(
   return out;
 }
 
-/** Judges the account's trails: at least one multi-region trail that is logging, with log file validation. */
+const recordsWrites = (t: TrailFacts) => t.managementEvents === "all" || t.managementEvents === "write";
+
+/** Why a multi-region trail does not count as working, or undefined when it does (or its facts are unread). */
+function trailGap(t: TrailFacts): string | undefined {
+  if (t.logging === false) return `${t.name} is stopped`;
+  if (t.logging === undefined || t.managementEvents === undefined) return undefined;
+  if (t.managementEvents === "none") return `${t.name} records no management events`;
+  if (t.managementEvents === "read-only") return `${t.name} records only read events`;
+  return undefined;
+}
+
+/**
+ * Judges the account's trails: at least one multi-region trail that is logging and records management write
+ * events (GetEventSelectors), with log file validation.
+ */
 export function judgeTrails(
   trails: readonly TrailFacts[],
   account: string,
   region: string,
 ): GuardrailFinding[] {
   const where = `account ${account}`;
-  const live = trails.filter((t) => t.multiRegion && t.logging === true);
-  const unknown = trails.filter((t) => t.multiRegion && t.logging === undefined);
+  const multi = trails.filter((t) => t.multiRegion);
+  const live = multi.filter((t) => t.logging === true && recordsWrites(t));
+  const unknown = multi.filter(
+    (t) => t.logging === undefined || (t.logging === true && t.managementEvents === undefined),
+  );
   if (live.length === 0) {
     if (unknown.length > 0) return []; // their status could not be read: reported as an audit error instead
-    const stopped = trails.filter((t) => t.multiRegion).map((t) => t.name);
+    const gaps = multi.map(trailGap).filter((g): g is string => g !== undefined);
     return [
       {
         rule: GUARDRAIL_RULES.cloudTrail,
         severity: "high",
         message:
-          stopped.length > 0
-            ? `${where} has no logging multi-region CloudTrail trail (seen from ${region}): ${stopped.join(", ")} ${stopped.length === 1 ? "is" : "are"} stopped.`
+          gaps.length > 0
+            ? `${where} has no working multi-region CloudTrail trail (seen from ${region}): ${gaps.join("; ")}. Image sharing, copying, guardrail changes and launches go unrecorded.`
             : `${where} has no multi-region CloudTrail trail (seen from ${region}): image sharing, copying and launches are not recorded in every region.`,
-        fix: "Create a multi-region trail with log file validation (aws cloudtrail create-trail --is-multi-region-trail --enable-log-file-validation …; aws cloudtrail start-logging), or use an organization trail.",
+        fix: "Create a multi-region trail with log file validation that records all management events (aws cloudtrail create-trail --is-multi-region-trail --enable-log-file-validation …; aws cloudtrail put-event-selectors --event-selectors ReadWriteType=All,IncludeManagementEvents=true; aws cloudtrail start-logging), or use an organization trail.",
       },
     ];
   }

@@ -363,9 +363,11 @@ describe("guardrail rules", () => {
       organization: false,
       logFileValidation: true,
       logging: true,
+      managementEvents: "all",
       ...over,
     });
     assert.deepEqual(judgeTrails([t({})], "1", "us-east-1"), []);
+    assert.deepEqual(judgeTrails([t({ managementEvents: "write" })], "1", "us-east-1"), []);
     assert.match(judgeTrails([], "1", "us-east-1")[0].message, /has no multi-region CloudTrail trail/);
     assert.match(judgeTrails([t({ multiRegion: false })], "1", "us-east-1")[0].message, /no multi-region/);
     const stopped = judgeTrails([t({ logging: false })], "1", "us-east-1");

@@ -19,7 +19,12 @@ import {
 } from "@aws-sdk/client-ec2";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { BatchGetAccountStatusCommand, Inspector2Client } from "@aws-sdk/client-inspector2";
-import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from "@aws-sdk/client-cloudtrail";
+import {
+  CloudTrailClient,
+  DescribeTrailsCommand,
+  GetEventSelectorsCommand,
+  GetTrailStatusCommand,
+} from "@aws-sdk/client-cloudtrail";
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { runAudit } from "../../src/audit/audit";
@@ -104,6 +109,9 @@ describe("audit AWS calls (aws-sdk-client-mock)", function () {
       ],
     });
     trail.on(GetTrailStatusCommand).resolves({ IsLogging: true });
+    trail
+      .on(GetEventSelectorsCommand)
+      .resolves({ EventSelectors: [{ ReadWriteType: "All", IncludeManagementEvents: true }] });
   });
   afterEach(() => restore());
   after(() => {
@@ -332,6 +340,44 @@ describe("audit AWS calls (aws-sdk-client-mock)", function () {
     assert.equal(report.summary.complete, false);
     assert.match(report.summary.errors[0].cause, /PaginationLoop.*repeated NextToken same/);
     assert.ok(ec2.commandCalls(DescribeImagesCommand).length <= 3);
+  });
+
+  it("reads each trail's event selectors in its home region: a trail recording only read events is not working", async () => {
+    trail.on(DescribeTrailsCommand).resolves({
+      trailList: [
+        {
+          Name: "org",
+          TrailARN: "arn:aws:cloudtrail:eu-west-1:999999999999:trail/org",
+          HomeRegion: "eu-west-1",
+          IsMultiRegionTrail: true,
+          LogFileValidationEnabled: true,
+        },
+      ],
+    });
+    trail.on(GetEventSelectorsCommand).resolves({
+      EventSelectors: [{ ReadWriteType: "ReadOnly", IncludeManagementEvents: true }],
+    });
+    const report = await runAudit(testOptions());
+    const call = trail.commandCalls(GetEventSelectorsCommand)[0];
+    assert.equal(call.args[0].input.TrailName, "arn:aws:cloudtrail:eu-west-1:999999999999:trail/org");
+    assert.equal(await (call.thisValue as CloudTrailClient).config.region(), "eu-west-1");
+    const f = report.findings.find((x) => x.rule === "ec2-account-require-cloudtrail");
+    assert.ok(f);
+    assert.equal(f.severity, "high");
+    assert.match(f.message, /org records only read events/);
+  });
+
+  it("makes the audit partial, not clean, when a trail's event selectors cannot be read", async () => {
+    trail
+      .on(GetEventSelectorsCommand)
+      .rejects(Object.assign(new Error("denied"), { name: "AccessDeniedException" }));
+    const report = await runAudit(testOptions());
+    assert.equal(report.summary.complete, false);
+    assert.ok(
+      report.summary.errors.some((e) => /GetEventSelectors/.test(e.step)),
+      JSON.stringify(report.summary.errors),
+    );
+    assert.ok(!report.findings.some((x) => x.rule === "ec2-account-require-cloudtrail"));
   });
 
   it("reads Inspector's EC2 status and the trail status in the trail's home region", async () => {

@@ -67,6 +67,8 @@ export interface AccountWorld {
     IsMultiRegionTrail: boolean;
     LogFileValidationEnabled: boolean;
     IsLogging: boolean;
+    /** GetEventSelectors' answer; default: one basic selector recording all management events. */
+    EventSelectors?: { ReadWriteType?: string; IncludeManagementEvents?: boolean }[];
   }[];
 }
 
@@ -377,6 +379,19 @@ export function worldHandlers(w: World): Record<string, Ec2Handler> {
       if (regionOf(r) !== t.HomeRegion)
         return jsonError("TrailNotFoundException", `trail ${name} is not in ${regionOf(r)}`);
       return jsonResponse({ IsLogging: t.IsLogging });
+    },
+    GetEventSelectors: (r) => {
+      const name = String((r.json as { TrailName?: string }).TrailName ?? "");
+      const t = (w.accounts[accountOf(r, w)]?.trails ?? []).find(
+        (x) => name.endsWith(`trail/${x.Name}`) || name === x.Name,
+      );
+      if (!t) return jsonError("TrailNotFoundException", `Unknown trail: ${name}`);
+      if (regionOf(r) !== t.HomeRegion)
+        return jsonError("TrailNotFoundException", `trail ${name} is not in ${regionOf(r)}`);
+      return jsonResponse({
+        TrailARN: name,
+        EventSelectors: t.EventSelectors ?? [{ ReadWriteType: "All", IncludeManagementEvents: true }],
+      });
     },
   };
 }

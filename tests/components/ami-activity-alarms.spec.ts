@@ -1,6 +1,13 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- resource inputs are untyped JSON under mocks */
 import assert from "node:assert/strict";
-import { AMI_ACTIVITIES, AmiActivityAlarms, METRIC_NAMESPACE } from "../../components/ami-activity-alarms";
+import {
+  AMI_ACTIVITIES,
+  AmiActivityAlarms,
+  LAUNCH_PERMISSION_ITEMS_WATCHED,
+  launchPermissionPublicPatterns,
+  MAX_FILTER_PATTERN_LENGTH,
+  METRIC_NAMESPACE,
+} from "../../components/ami-activity-alarms";
 import type { AccountContext } from "../../components/policies";
 import { installMocks, promiseOf, settle, type Recorder } from "../helpers/mocks";
 
@@ -31,7 +38,16 @@ const REQUIRED_EVENTS: Array<[string, string]> = [
   ["StopLogging", "cloudtrail-changed"],
   ["DeleteTrail", "cloudtrail-changed"],
   ["UpdateTrail", "cloudtrail-changed"],
+  ["PutEventSelectors", "cloudtrail-changed"],
+  ["EnableAllowedImagesSettings", "allowed-images-settings-enabled"],
+  ["EnableSnapshotBlockPublicAccess", "snapshot-block-public-access-enabled"],
+  ["DeleteMetricFilter", "alarms-changed"],
+  ["PutMetricFilter", "alarms-changed"],
+  ["DisableAlarmActions", "alarms-changed"],
+  ["DeleteAlarms", "alarms-changed"],
+  ["PutMetricAlarm", "alarms-changed"],
 ];
+const FILTERS = AMI_ACTIVITIES.reduce((n, a) => n + 1 + (a.morePatterns?.length ?? 0), 0);
 
 describe("AmiActivityAlarms", function () {
   let rec: Recorder;
@@ -59,10 +75,11 @@ describe("AmiActivityAlarms", function () {
       "aws:sns/topic:Topic": 1,
       "aws:sns/topicPolicy:TopicPolicy": 1,
       "aws:sns/topicSubscription:TopicSubscription": 2,
-      "aws:cloudwatch/logMetricFilter:LogMetricFilter": AMI_ACTIVITIES.length,
+      "aws:cloudwatch/logMetricFilter:LogMetricFilter": FILTERS,
       "aws:cloudwatch/metricAlarm:MetricAlarm": AMI_ACTIVITIES.length,
     });
-    assert.equal(AMI_ACTIVITIES.length, 15);
+    assert.equal(AMI_ACTIVITIES.length, 18);
+    assert.ok(FILTERS <= 100, "CloudWatch Logs allows 100 metric filters per log group");
     assert.equal(rec.one("aws:sns/topic:Topic").inputs.kmsMasterKeyId, TOPIC_KEY);
     const subs = rec
       .ofType("aws:sns/topicSubscription:TopicSubscription")
@@ -99,6 +116,13 @@ describe("AmiActivityAlarms", function () {
       "al-launch-permission-public-filter",
     ).inputs;
     assert.ok((pub.pattern as string).includes('launchPermission.add.items[0].group = "all"'));
+    const pubFilters = rec
+      .ofType("aws:cloudwatch/logMetricFilter:LogMetricFilter")
+      .filter((r) => r.name.startsWith("al-launch-permission-public-filter"))
+      .map((r) => r.inputs as Record<string, any>);
+    assert.deepEqual(pubFilters.map((f) => f.pattern).sort(), launchPermissionPublicPatterns().sort());
+    for (const f of pubFilters)
+      assert.equal(f.metricTransformation.name, "ami-guard-launch-permission-public");
     const root = rec.one(
       "aws:cloudwatch/logMetricFilter:LogMetricFilter",
       "al-root-account-use-filter",
@@ -124,5 +148,22 @@ describe("AmiActivityAlarms", function () {
     const policy = JSON.parse(rec.one("aws:sns/topicPolicy:TopicPolicy").inputs.policy as string);
     assert.deepEqual(policy.Statement[0].Principal, { Service: "cloudwatch.amazonaws.com" });
     assert.equal(policy.Statement[0].Resource, topicArn);
+  });
+
+  it("sees an `all` at every item of a launch permission request, not only the first", function () {
+    const patterns = launchPermissionPublicPatterns();
+    assert.ok(patterns.length > 1);
+    for (const p of patterns) assert.ok(p.length <= MAX_FILTER_PATTERN_LENGTH, `${p.length} characters`);
+    for (let i = 0; i < LAUNCH_PERMISSION_ITEMS_WATCHED; i++) {
+      const clause = `($.requestParameters.launchPermission.add.items[${i}].group = "all")`;
+      assert.equal(patterns.filter((p) => p.includes(clause)).length, 1, `item ${i} is watched exactly once`);
+    }
+    const beyond = patterns[patterns.length - 1];
+    assert.ok(
+      beyond.includes(`items[${LAUNCH_PERMISSION_ITEMS_WATCHED}].group = "*"`) &&
+        beyond.includes(`items[${LAUNCH_PERMISSION_ITEMS_WATCHED}].userId = "*"`),
+      "a request with more items than watched is counted",
+    );
+    for (const p of patterns) assert.ok(p.includes('($.eventName = "ModifyImageAttribute")'));
   });
 });

@@ -52,6 +52,9 @@ describe("AmiEncryptionKey", function () {
     const sids = policy.Statement.map((s: { Sid: string }) => s.Sid);
     assert.deepEqual(sids, [
       "AccountAdministersKey",
+      "AccountGrantsKeyOnlyToEc2Resources",
+      "AccountGrantsKeyToAutoScaling",
+      "NoGrantsOutsideEc2",
       "BuildAndLaunchRolesUseKeyThroughEc2",
       "BuildAndLaunchRolesGrantThroughEc2",
       "AllowListedAccountsUseKeyThroughEc2",

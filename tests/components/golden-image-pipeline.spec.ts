@@ -7,6 +7,7 @@ const KEY = "arn:aws:kms:us-east-1:111111111111:key/0000aaaa-1111-2222-3333-4444
 const base: GoldenImagePipelineArgs = {
   region: "us-east-1",
   partition: "aws",
+  accountId: "111111111111",
   environment: "dev",
   parentImage: "arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2023-x86/x.x.x",
   recipeVersion: "1.2.3",
@@ -84,6 +85,7 @@ describe("GoldenImagePipeline", function () {
     assert.equal(infra.instanceProfileName, "ami-guard-dev-builder-profile");
     assert.equal(infra.terminateInstanceOnFailure, true);
     assert.equal(infra.resourceTags.Environment, "dev");
+    assert.equal(infra.resourceTags.AmiGuardBuild, "dev", "marks the build instances the builder may image");
   });
 
   it("distributes encrypted, tagged and shared only with the allow-list (never all)", function () {
@@ -144,6 +146,11 @@ describe("GoldenImagePipeline", function () {
       inputs("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "p-lifecycle-role-policy").policyArn,
       "arn:aws:iam::aws:policy/service-role/EC2ImageBuilderLifecycleExecutionPolicy",
     );
+    const trust = JSON.parse(inputs("aws:iam/role:Role", "p-lifecycle-role").assumeRolePolicy);
+    assert.deepEqual(trust.Statement[0].Condition, {
+      StringEquals: { "aws:SourceAccount": "111111111111" },
+      ArnLike: { "aws:SourceArn": "arn:aws:imagebuilder:us-east-1:111111111111:lifecycle-policy/*" },
+    });
   });
 
   it("grants no launch permission at all when the allow-list is empty", async function () {

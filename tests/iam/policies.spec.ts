@@ -80,9 +80,18 @@ describe("IAM documents (static)", function () {
         const p = s.Principal;
         const aws = typeof p === "object" ? ([] as string[]).concat(p.AWS ?? []) : [];
         if (aws.some((a) => a.endsWith(":root"))) {
+          const grantOnlyToAwsResources =
+            actionsOf(s).join() === "kms:CreateGrant" &&
+            (s.Condition?.Bool?.["kms:GrantIsForAWSResource"] === "true" ||
+              s.Condition?.StringEquals?.["kms:GranteePrincipal"] ===
+                P.serviceLinkedRoleArn(ctx, "autoscaling"));
           assert.ok(
-            name.endsWith("Key") && s.Sid === "AccountAdministersKey",
+            name.endsWith("Key") && (s.Sid === "AccountAdministersKey" || grantOnlyToAwsResources),
             `${name}/${s.Sid} names a root`,
+          );
+          assert.ok(
+            !actionsOf(s).includes("kms:CreateGrant") || grantOnlyToAwsResources,
+            "unconditioned grant",
           );
           assert.ok(
             !actionsOf(s).some((a) => P.KMS_CRYPTO_ACTIONS.includes(a)),
@@ -95,6 +104,7 @@ describe("IAM documents (static)", function () {
       const trust = P.trustPolicy(
         [`arn:aws:iam::111111111111:role/ci-${kind}`],
         kind === "builder" ? ["ec2.amazonaws.com"] : [],
+        "111111111111",
       );
       assert.ok(trust.Statement.every((s) => s.Resource === undefined && s.Action === "sts:AssumeRole"));
     }
@@ -108,5 +118,42 @@ describe("IAM documents (static)", function () {
       !key.Statement.some((s) => s.Sid === "AllowListedAccountsUseKeyThroughEc2"),
       "no account statement when none listed",
     );
+  });
+
+  it("every service principal's trust names this account (aws:SourceAccount), and SourceArn where the service sends one", function () {
+    const trusts: Record<string, P.PolicyDocument> = {
+      builder: P.trustPolicy(["arn:aws:iam::111111111111:role/ci"], ["ec2.amazonaws.com"], "111111111111"),
+      imageBuilderLifecycle: P.imageBuilderLifecycleTrustPolicy(ctx),
+      trailLogs: P.trailLogsTrustPolicy(ctx),
+    };
+    for (const [name, trust] of Object.entries(trusts)) {
+      for (const s of trust.Statement.filter((x) => typeof x.Principal === "object" && x.Principal.Service)) {
+        assert.equal(s.Condition?.StringEquals?.["aws:SourceAccount"], "111111111111", `${name}/${s.Sid}`);
+      }
+    }
+    assert.match(
+      String(trusts.imageBuilderLifecycle.Statement[0].Condition?.ArnLike?.["aws:SourceArn"]),
+      /:111111111111:lifecycle-policy\/\*$/,
+    );
+    assert.throws(() => P.trustPolicy([], ["ec2.amazonaws.com"]), /source account/);
+  });
+
+  it("names public AMI parameters so that their real, account-less ARN matches", function () {
+    const glob = (pattern: string) =>
+      new RegExp(
+        `^${pattern
+          .split("*")
+          .map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+          .join(".*")}$`,
+      );
+    const real =
+      "arn:aws:ssm:eu-west-3::parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+    for (const d of [roles.deployer, roles.auditor, P.auditCommandPolicy("aws")]) {
+      const s = d.Statement.find((x) => actionsOf(x).includes("ssm:GetParameters"));
+      assert.ok(s && resourcesOf(s).some((r) => glob(r).test(real)), "public parameter not matched");
+      assert.ok(
+        !resourcesOf(s).some((r) => glob(r).test("arn:aws:ssm:eu-west-1:111111111111:parameter/app/secret")),
+      );
+    }
   });
 });

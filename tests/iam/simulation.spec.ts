@@ -246,7 +246,8 @@ row(
   "builder tags an image as it creates it",
   asRole("builder", "ec2:CreateTags", IMAGE, {
     "ec2:CreateAction": "CreateImage",
-    "aws:RequestTag/Approved": "true",
+    "aws:RequestTag/Version": "1.2.3",
+    "aws:TagKeys": ["Version"],
   }),
   "Allowed",
 );
@@ -261,8 +262,8 @@ row(
   "ExplicitlyDenied",
 );
 row(
-  "publisher retags an image (self-approval)",
-  asRole("publisher", "ec2:CreateTags", IMAGE, { "aws:RequestTag/Approved": "true" }),
+  "publisher tags an image without naming the tag keys",
+  asRole("publisher", "ec2:CreateTags", IMAGE, { ...unapprovedOwn, "aws:RequestTag/Approved": "true" }),
   "ExplicitlyDenied",
 );
 
@@ -430,6 +431,516 @@ row(
 );
 for (const action of ["ec2:CreateImage", "ec2:RunInstances", "ec2:DeregisterImage"]) {
   row(`auditor ${action}`, asRole("auditor", action, IMAGE, approvedOwn), "denied");
+}
+
+// ===== Issue 13: least privilege against a determined insider =====
+const REGION2 = "eu-west-3";
+const FOREIGN = "999999999999";
+const BREAK_GLASS = `arn:aws:iam::${ACCT}:role/${P.BREAK_GLASS_ROLE_NAME}`;
+const scp = P.guardrailScp("aws");
+/** An account administrator (or the break-glass role) with an identity policy allowing `action`, under the SCP. */
+const underScp = (
+  action: string,
+  resource: string,
+  context: Record<string, string | string[]> = {},
+  principal = ADMIN,
+): Request => ({
+  principal,
+  action,
+  resource,
+  resourceAccount: ACCT,
+  context: { "aws:PrincipalArn": principal, "aws:PrincipalAccount": ACCT, ...context },
+  identity: [adminIdentity(action)],
+  scps: [scp],
+});
+const tagged = (keys: string[], values: Record<string, string> = {}): Record<string, string | string[]> => ({
+  "aws:TagKeys": keys,
+  ...Object.fromEntries(keys.map((k) => [`aws:RequestTag/${k}`, values[k] ?? "true"])),
+});
+const INSTANCE = `arn:aws:ec2:us-east-1:${ACCT}:instance/i-0123456789abcdef0`;
+const VOLUME = `arn:aws:ec2:us-east-1:${ACCT}:volume/vol-0123456789abcdef0`;
+const SOURCE_IMAGE = "arn:aws:ec2:us-east-1::image/ami-0fedcba9876543210";
+const NEW_IMAGE = "arn:aws:ec2:us-east-1::image/*";
+const createTags = { "aws:RequestTag/Environment": "dev" };
+/**
+ * A public AMI parameter. Its real ARN has no account (`arn:aws:ssm:eu-west-3::parameter/aws/service/…`), which
+ * iam-simulate cannot parse; the documents name it with a `*` account, and a static test below checks that the
+ * real, account-less ARN matches.
+ */
+const PUBLIC_PARAMETER = `arn:aws:ssm:${REGION2}:${ACCT}:parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64`;
+
+// --- Approval is a separate step: the builder never writes `Approved`, at creation or later.
+for (const action of ["ec2:CreateImage", "ec2:CopyImage", "ec2:RegisterImage"]) {
+  row(
+    `builder ${action} with Approved=true at creation (self-approval)`,
+    asRole("builder", action, NEW_IMAGE, {
+      ...createTags,
+      ...tagged(["Environment", "Approved"], { Environment: "dev" }),
+    }),
+    "ExplicitlyDenied",
+  );
+}
+row(
+  "builder tags Approved=true through CreateTags at creation",
+  asRole("builder", "ec2:CreateTags", IMAGE, { "ec2:CreateAction": "CreateImage", ...tagged(["Approved"]) }),
+  "ExplicitlyDenied",
+);
+row(
+  "builder tags Approved only by request tag (no aws:TagKeys in the context)",
+  asRole("builder", "ec2:CreateTags", IMAGE, {
+    "ec2:CreateAction": "CreateImage",
+    "aws:RequestTag/Approved": "true",
+  }),
+  "ExplicitlyDenied",
+);
+row(
+  "builder tags the key in another case (approved) at creation",
+  asRole("builder", "ec2:CreateTags", IMAGE, {
+    "ec2:CreateAction": "CreateImage",
+    "aws:TagKeys": ["approved"],
+  }),
+  "ExplicitlyDenied",
+);
+row(
+  "builder removes Approved from an image",
+  asRole("builder", "ec2:DeleteTags", IMAGE, { ...approvedOwn, "aws:TagKeys": ["Approved"] }),
+  "ExplicitlyDenied",
+);
+row(
+  "builder creates an image tagged Environment and Version",
+  asRole("builder", "ec2:CreateImage", NEW_IMAGE, {
+    ...tagged(["Environment", "Version"], { Environment: "dev", Version: "1.2.3" }),
+  }),
+  "Allowed",
+);
+const approve = (extra: Record<string, string | string[]> = {}) => ({
+  ...unapprovedOwn,
+  ...tagged(["Approved"]),
+  ...extra,
+});
+row(
+  "publisher approves an image of its account and environment",
+  asRole("publisher", "ec2:CreateTags", IMAGE, approve()),
+  "Allowed",
+);
+row(
+  "publisher revokes an approval",
+  asRole("publisher", "ec2:DeleteTags", IMAGE, { ...approvedOwn, "aws:TagKeys": ["Approved"] }),
+  "Allowed",
+);
+row(
+  "publisher approves an image of another environment",
+  asRole(
+    "publisher",
+    "ec2:CreateTags",
+    IMAGE,
+    approve({ "ec2:ResourceTag/Environment": "prod", "aws:ResourceTag/Environment": "prod" }),
+  ),
+  "denied",
+);
+row(
+  "publisher approves an image of another owner",
+  asRole("publisher", "ec2:CreateTags", IMAGE, approve({ "ec2:Owner": FOREIGN })),
+  "denied",
+);
+row(
+  "publisher approves with a value other than true/false",
+  asRole("publisher", "ec2:CreateTags", IMAGE, approve({ "aws:RequestTag/Approved": "yes" })),
+  "ExplicitlyDenied",
+);
+row(
+  "publisher retags Environment along with Approved",
+  asRole("publisher", "ec2:CreateTags", IMAGE, {
+    ...approve(),
+    ...tagged(["Approved", "Environment"], { Environment: "dev" }),
+  }),
+  "ExplicitlyDenied",
+);
+for (const kind of ["deployer", "auditor"] as const) {
+  row(`${kind} approves an image`, asRole(kind, "ec2:CreateTags", IMAGE, approve()), "ExplicitlyDenied");
+}
+row(
+  "an account administrator approves an image under the SCP",
+  underScp("ec2:CreateTags", IMAGE, approve()),
+  "ExplicitlyDenied",
+);
+row(
+  "the publisher role approves an image under the SCP",
+  { ...asRole("publisher", "ec2:CreateTags", IMAGE, approve()), scps: [scp] },
+  "Allowed",
+);
+
+// --- No laundering: sources are own or Amazon images, own snapshots, Image Builder's build instances.
+row(
+  "builder copies a community image (source owned by a stranger)",
+  asRole("builder", "ec2:CopyImage", SOURCE_IMAGE, { ...createTags, "ec2:Owner": FOREIGN }),
+  "ExplicitlyDenied",
+);
+row(
+  "builder copies an aws-marketplace image",
+  asRole("builder", "ec2:CopyImage", SOURCE_IMAGE, { ...createTags, "ec2:Owner": "aws-marketplace" }),
+  "ExplicitlyDenied",
+);
+row(
+  "builder copies its own account's image",
+  asRole("builder", "ec2:CopyImage", SOURCE_IMAGE, { ...createTags, "ec2:Owner": ACCT }),
+  "Allowed",
+);
+row(
+  "builder copies an Amazon image",
+  asRole("builder", "ec2:CopyImage", SOURCE_IMAGE, { ...createTags, "ec2:Owner": "amazon" }),
+  "Allowed",
+);
+row(
+  "builder creates the copy (target image, tagged with its environment)",
+  asRole("builder", "ec2:CopyImage", NEW_IMAGE, tagged(["Environment"], { Environment: "dev" })),
+  "Allowed",
+);
+row(
+  "builder registers an image from a stranger's (public) snapshot",
+  asRole("builder", "ec2:RegisterImage", SNAPSHOT, { ...createTags, "ec2:Owner": FOREIGN }),
+  "ExplicitlyDenied",
+);
+row(
+  "builder registers an image from its account's snapshot",
+  asRole("builder", "ec2:RegisterImage", SNAPSHOT, { ...createTags, "ec2:Owner": ACCT }),
+  "Allowed",
+);
+row(
+  "builder images a fleet instance (Environment tag, not launched by Image Builder)",
+  asRole("builder", "ec2:CreateImage", INSTANCE, {
+    "aws:ResourceTag/Environment": "dev",
+    "ec2:ResourceTag/Environment": "dev",
+  }),
+  "denied",
+);
+row(
+  "builder images an Image Builder build instance of its environment",
+  asRole("builder", "ec2:CreateImage", INSTANCE, {
+    "aws:ResourceTag/AmiGuardBuild": "dev",
+    "ec2:ResourceTag/AmiGuardBuild": "dev",
+  }),
+  "Allowed",
+);
+row(
+  "builder images a build instance of another environment",
+  asRole("builder", "ec2:CreateImage", INSTANCE, {
+    "aws:ResourceTag/AmiGuardBuild": "prod",
+    "ec2:ResourceTag/AmiGuardBuild": "prod",
+  }),
+  "denied",
+);
+row(
+  "builder snapshots a fleet volume",
+  asRole("builder", "ec2:CreateSnapshot", VOLUME, { "aws:ResourceTag/Environment": "dev" }),
+  "denied",
+);
+for (const kind of P.ROLE_KINDS) {
+  row(
+    `${kind} tags an instance AmiGuardBuild (forging a build instance)`,
+    asRole(kind, "ec2:CreateTags", INSTANCE, tagged(["AmiGuardBuild"], { AmiGuardBuild: "dev" })),
+    "ExplicitlyDenied",
+  );
+}
+row(
+  "deployer launches an instance tagged AmiGuardBuild",
+  asRole("deployer", "ec2:CreateTags", `arn:aws:ec2:us-east-1:${ACCT}:instance/*`, {
+    "ec2:CreateAction": "RunInstances",
+    ...tagged(["AmiGuardBuild"], { AmiGuardBuild: "dev" }),
+  }),
+  "ExplicitlyDenied",
+);
+row(
+  "deployer tags its instances at launch (ordinary tags)",
+  asRole("deployer", "ec2:CreateTags", `arn:aws:ec2:us-east-1:${ACCT}:instance/*`, {
+    "ec2:CreateAction": "RunInstances",
+    ...tagged(["Name"], { Name: "web" }),
+  }),
+  "Allowed",
+);
+row(
+  "an account administrator tags an instance AmiGuardBuild under the SCP",
+  underScp("ec2:CreateTags", INSTANCE, tagged(["AmiGuardBuild"], { AmiGuardBuild: "dev" })),
+  "ExplicitlyDenied",
+);
+row(
+  "an account administrator tags an image Ec2ImageBuilderArn under the SCP",
+  underScp(
+    "ec2:CreateTags",
+    IMAGE,
+    tagged(["Ec2ImageBuilderArn"], {
+      Ec2ImageBuilderArn: "arn:aws:imagebuilder:us-east-1:111111111111:image/x/1.0.0/1",
+    }),
+  ),
+  "ExplicitlyDenied",
+);
+row(
+  "the break-glass role tags an instance under the SCP",
+  underScp("ec2:CreateTags", INSTANCE, tagged(["AmiGuardBuild"], { AmiGuardBuild: "dev" }), BREAK_GLASS),
+  "Allowed",
+);
+
+// --- The deployer through Auto Scaling: pinned versions only, never writes launch templates.
+const LT = `arn:aws:ec2:us-east-1:${ACCT}:launch-template/lt-0123456789abcdef0`;
+const ASG = `arn:aws:autoscaling:us-east-1:${ACCT}:autoScalingGroup:1a2b3c4d-1111-2222-3333-444455556666:autoScalingGroupName/ami-guard-dev-fleet`;
+const envTagged = { "aws:ResourceTag/Environment": "dev", "ec2:ResourceTag/Environment": "dev" };
+for (const action of ["ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"]) {
+  row(
+    `deployer ${action} on its environment's template`,
+    asRole("deployer", action, LT, envTagged),
+    "ExplicitlyDenied",
+  );
+}
+row(
+  "deployer updates a group to an unpinned launch template version ($Latest/$Default)",
+  asRole("deployer", "autoscaling:UpdateAutoScalingGroup", ASG, {
+    "aws:ResourceTag/Environment": "dev",
+    "autoscaling:LaunchTemplateVersionSpecified": "false",
+  }),
+  "ExplicitlyDenied",
+);
+row(
+  "deployer updates a group to a launch configuration",
+  asRole("deployer", "autoscaling:UpdateAutoScalingGroup", ASG, {
+    "aws:ResourceTag/Environment": "dev",
+    "autoscaling:LaunchConfigurationName": "old-config",
+  }),
+  "ExplicitlyDenied",
+);
+row(
+  "deployer updates a group to a pinned launch template version",
+  asRole("deployer", "autoscaling:UpdateAutoScalingGroup", ASG, {
+    "aws:ResourceTag/Environment": "dev",
+    "autoscaling:LaunchTemplateVersionSpecified": "true",
+  }),
+  "Allowed",
+);
+const viaTemplate = { "ec2:IsLaunchTemplateResource": "true", "ec2:LaunchTemplate": LT };
+row(
+  "pinning a version whose image is unapproved (Auto Scaling checks the deployer's RunInstances on it)",
+  asRole("deployer", "ec2:RunInstances", IMAGE, { ...unapprovedOwn, ...viaTemplate }),
+  "ExplicitlyDenied",
+);
+row(
+  "pinning a version whose image is a stranger's",
+  asRole("deployer", "ec2:RunInstances", IMAGE, { ...approvedOwn, "ec2:Owner": FOREIGN, ...viaTemplate }),
+  "ExplicitlyDenied",
+);
+row(
+  "pinning a version whose image is approved and own",
+  asRole("deployer", "ec2:RunInstances", IMAGE, { ...approvedOwn, ...viaTemplate }),
+  "Allowed",
+);
+// The policy pack's own reads, for the deployer's `pulumi preview`/`up` with the pack.
+row("deployer (pack) describes images", asRole("deployer", "ec2:DescribeImages", "*"), "Allowed");
+row(
+  "deployer (pack) reads an image's launch permissions in another region",
+  asRole("deployer", "ec2:DescribeImageAttribute", `arn:aws:ec2:${REGION2}::image/ami-0123456789abcdef0`),
+  "Allowed",
+);
+row(
+  "deployer (pack) reads launch template versions",
+  asRole("deployer", "ec2:DescribeLaunchTemplateVersions", "*"),
+  "Allowed",
+);
+for (const action of ["ssm:GetParameter", "ssm:GetParameters"]) {
+  row(
+    `deployer (pack) ${action} on a public AMI parameter`,
+    asRole("deployer", action, PUBLIC_PARAMETER),
+    "Allowed",
+  );
+  row(
+    `deployer (pack) ${action} on an AMI Guard parameter`,
+    asRole("deployer", action, `arn:aws:ssm:us-east-1:${ACCT}:parameter/ami-guard/dev/golden`),
+    "Allowed",
+  );
+  row(
+    `deployer ${action} on any other parameter`,
+    asRole("deployer", action, `arn:aws:ssm:us-east-1:${ACCT}:parameter/app/db-password`),
+    "denied",
+  );
+}
+
+// --- Guardrails that cannot be quietly weakened: the SCP (administrators) and the boundary (the roles).
+const LOG_GROUP_ARN = `arn:aws:logs:us-east-1:${ACCT}:log-group:${P.trailLogGroupName("dev")}`;
+const ALARM = `arn:aws:cloudwatch:us-east-1:${ACCT}:alarm:ami-guard-dev-launch-permission-public`;
+const RBIN_RULE = `arn:aws:rbin:us-east-1:${ACCT}:rule/abcdEFGH123`;
+const ALIAS = `arn:aws:kms:us-east-1:${ACCT}:alias/ami-guard-dev-ami`;
+const keyAliases = { "kms:ResourceAliases": ["alias/ami-guard-dev-ami"] };
+const tamper: [string, string, Record<string, string | string[]>][] = [
+  ...P.ACCOUNT_GUARDRAIL_ACTIONS.map((a): [string, string, Record<string, string>] => [a, "*", {}]),
+  ...P.TRAIL_TAMPER_ACTIONS.map((a): [string, string, Record<string, string>] => [a, TRAIL, {}]),
+  ...["logs:DeleteMetricFilter", "logs:PutMetricFilter"].map(
+    (a): [string, string, Record<string, string>] => [a, LOG_GROUP_ARN, {}],
+  ),
+  ...["cloudwatch:DisableAlarmActions", "cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm"].map(
+    (a): [string, string, Record<string, string>] => [a, ALARM, {}],
+  ),
+  ...P.KEY_TAMPER_ACTIONS.map((a): [string, string, Record<string, string | string[]>] => [
+    a,
+    KEY,
+    keyAliases,
+  ]),
+  ["kms:DeleteAlias", ALIAS, {}],
+  ["ec2:DisableImageDeregistrationProtection", IMAGE, approvedOwn],
+  ["rbin:DeleteRule", RBIN_RULE, {}],
+  ["rbin:UpdateRule", RBIN_RULE, {}],
+];
+for (const [action, resource, context] of tamper) {
+  row(
+    `an account administrator ${action} under the SCP`,
+    underScp(action, resource, context),
+    "ExplicitlyDenied",
+  );
+  for (const kind of P.ROLE_KINDS) {
+    row(
+      `${kind} ${action}`,
+      { ...asRole(kind, action, resource, context), resourcePolicy: undefined },
+      "ExplicitlyDenied",
+    );
+  }
+}
+row(
+  "the break-glass role changes Allowed AMIs under the SCP",
+  underScp("ec2:EnableAllowedImagesSettings", "*", {}, BREAK_GLASS),
+  "Allowed",
+);
+row(
+  "the break-glass role puts event selectors on the guard trail under the SCP",
+  underScp("cloudtrail:PutEventSelectors", TRAIL, {}, BREAK_GLASS),
+  "Allowed",
+);
+row(
+  "the break-glass role still cannot share a snapshot with all",
+  underScp("ec2:ModifySnapshotAttribute", SNAPSHOT, { "ec2:Add/group": "all" }, BREAK_GLASS),
+  "ExplicitlyDenied",
+);
+row(
+  "an account administrator deletes another team's alarm under the SCP",
+  underScp("cloudwatch:DeleteAlarms", `arn:aws:cloudwatch:us-east-1:${ACCT}:alarm:team-cpu-high`),
+  "Allowed",
+);
+
+// --- The AMI key: grants only to AWS resources through EC2 (or Auto Scaling's service-linked role).
+const STRANGER = `arn:aws:iam::${FOREIGN}:root`;
+const grant = (principal: string, context: Record<string, string | string[]>, identity = true): Request => ({
+  principal,
+  action: "kms:CreateGrant",
+  resource: KEY,
+  resourceAccount: ACCT,
+  context: {
+    "aws:PrincipalArn": principal,
+    "aws:PrincipalAccount": ACCT,
+    "kms:CallerAccount": ACCT,
+    ...context,
+  },
+  identity: identity ? [adminIdentity("kms:CreateGrant")] : [],
+  resourcePolicy: keyPolicy,
+});
+row(
+  "an account administrator grants the AMI key to a stranger directly",
+  grant(ADMIN, { "kms:GranteePrincipal": STRANGER }),
+  "ExplicitlyDenied",
+);
+row(
+  "an account administrator grants the key directly (GrantIsForAWSResource false)",
+  grant(ADMIN, { "kms:GranteePrincipal": STRANGER, "kms:GrantIsForAWSResource": "false", ...viaEc2 }),
+  "ExplicitlyDenied",
+);
+row(
+  "an account principal's EC2 volume gets a grant (GrantIsForAWSResource, through EC2)",
+  grant(ADMIN, { "kms:GranteePrincipal": ADMIN, "kms:GrantIsForAWSResource": "true", ...viaEc2 }),
+  "Allowed",
+);
+row(
+  "an AWS-resource grant that does not come through EC2",
+  grant(ADMIN, {
+    "kms:GranteePrincipal": ADMIN,
+    "kms:GrantIsForAWSResource": "true",
+    "kms:ViaService": "rds.us-east-1.amazonaws.com",
+  }),
+  "denied",
+);
+row(
+  "the deploying principal grants the key to Auto Scaling's service-linked role (kms.Grant)",
+  grant(ADMIN, { "kms:GranteePrincipal": P.serviceLinkedRoleArn(ctx, "autoscaling") }),
+  "Allowed",
+);
+row(
+  "builder grants the AMI key to a stranger directly",
+  {
+    ...asRole("builder", "kms:CreateGrant", KEY, {
+      "kms:CallerAccount": ACCT,
+      "kms:GranteePrincipal": STRANGER,
+    }),
+  },
+  "denied",
+);
+
+// --- Service principals act only for this account (confused deputy).
+const assume = (trust: P.PolicyDocument, service: string, context: Record<string, string>): Request => ({
+  principal: service,
+  action: "sts:AssumeRole",
+  resource: P.roleArn(ctx, "builder"),
+  resourceAccount: ACCT,
+  context,
+  resourcePolicy: trust,
+});
+const builderTrust = P.trustPolicy(
+  ["arn:aws:iam::111111111111:role/ci-builder"],
+  ["ec2.amazonaws.com"],
+  ACCT,
+);
+row(
+  "EC2 assumes the builder role for this account",
+  assume(builderTrust, "ec2.amazonaws.com", { "aws:SourceAccount": ACCT }),
+  "Allowed",
+);
+row(
+  "EC2 assumes the builder role on behalf of another account",
+  assume(builderTrust, "ec2.amazonaws.com", { "aws:SourceAccount": FOREIGN }),
+  "denied",
+);
+const lifecycleTrust = P.imageBuilderLifecycleTrustPolicy(ctx);
+const LIFECYCLE = `arn:aws:imagebuilder:us-east-1:${ACCT}:lifecycle-policy/ami-guard-dev-deprecate`;
+row(
+  "Image Builder assumes the lifecycle role for this account's lifecycle policy",
+  assume(lifecycleTrust, "imagebuilder.amazonaws.com", {
+    "aws:SourceAccount": ACCT,
+    "aws:SourceArn": LIFECYCLE,
+  }),
+  "Allowed",
+);
+row(
+  "Image Builder assumes the lifecycle role for another account's lifecycle policy",
+  assume(lifecycleTrust, "imagebuilder.amazonaws.com", {
+    "aws:SourceAccount": FOREIGN,
+    "aws:SourceArn": `arn:aws:imagebuilder:us-east-1:${FOREIGN}:lifecycle-policy/x`,
+  }),
+  "denied",
+);
+
+// --- The auditor can run the audit as documented, in every region it audits.
+const auditRows: [string, string][] = [
+  ["ec2:DescribeRegions", "*"],
+  ["ec2:DescribeImages", "*"],
+  ["ec2:DescribeInstances", "*"],
+  ["ec2:DescribeLaunchTemplateVersions", "*"],
+  ["ec2:GetEbsEncryptionByDefault", "*"],
+  ["ec2:GetEbsDefaultKmsKeyId", "*"],
+  ["ec2:GetImageBlockPublicAccessState", "*"],
+  ["ec2:GetSnapshotBlockPublicAccessState", "*"],
+  ["ec2:GetAllowedImagesSettings", "*"],
+  ["inspector2:BatchGetAccountStatus", "*"],
+  ["cloudtrail:DescribeTrails", "*"],
+  ["ec2:DescribeImageAttribute", `arn:aws:ec2:${REGION2}::image/ami-0123456789abcdef0`],
+  ["ssm:GetParameters", PUBLIC_PARAMETER],
+  ["cloudtrail:GetTrailStatus", `arn:aws:cloudtrail:${REGION2}:${ACCT}:trail/org-trail`],
+  ["cloudtrail:GetEventSelectors", `arn:aws:cloudtrail:${REGION2}:${ACCT}:trail/org-trail`],
+  ["cloudtrail:GetEventSelectors", `arn:aws:cloudtrail:us-east-1:222233334444:trail/organization-trail`],
+];
+for (const [action, resource] of auditRows) {
+  row(`auditor (audit) ${action} on ${resource}`, asRole("auditor", action, resource), "Allowed");
 }
 
 describe("IAM semantics by simulation (principal × action × context)", function () {
