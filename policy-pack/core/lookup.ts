@@ -2,18 +2,36 @@
  * Where AMI facts come from: an inventory file in the `aws ec2 describe-images --output json` shape, or EC2
  * itself. Each distinct AMI is looked up at most once per process, concurrent asks share one call, and asks
  * made in the same tick are batched into one DescribeImages. Failures become `error` lookups (fail closed),
- * never exceptions.
+ * never exceptions. The wait on EC2 is bounded: each call (retries included) gets at most
+ * AMI_GUARD_LOOKUP_BUDGET_MS, and once a region's endpoint has failed by timeout, every later call there fails
+ * at once with the same cause, so a hung endpoint costs one budget per region and process, not one per resource.
  */
 import { FileReadError, MAX_INVENTORY_BYTES, parseJsonText, readRegularFile } from "./files";
-import { factsFromImage, type AmiFacts, type AmiLookup, type LaunchPermission } from "./facts";
+import {
+  factsFromImage,
+  permissionList,
+  type AmiFacts,
+  type AmiLookup,
+  type LaunchPermissionsResult,
+} from "./facts";
 
 export interface AmiSource {
   /** Looks one AMI up in a region. Never rejects. */
   lookup(imageId: string, region: string): Promise<AmiLookup>;
-  /** The image's launch permissions, where the caller may read them (undefined otherwise). Never rejects. */
-  launchPermissions(imageId: string, region: string): Promise<LaunchPermission[] | undefined>;
-  /** How many EC2 API calls were made (0 for an inventory). */
-  readonly calls: { describeImages: number; describeImageAttribute: number };
+  /**
+   * Who the image is shared with. `known` when the caller may read them (it owns the image) or the inventory
+   * carries them; `not-owner` only when the image is someone else's (EC2's AuthFailure for an image whose owner
+   * is not the caller's account; an inventory entry that `ownedBySettings` does not call ours); anything else
+   * is an `error` naming the cause. `ownedBySettings`: the settings name the owner as ours (a trusted or
+   * allow-listed account), which an inventory, unable to ask EC2, goes by. Never rejects.
+   */
+  launchPermissions(
+    image: AmiFacts,
+    region: string,
+    ownedBySettings: boolean,
+  ): Promise<LaunchPermissionsResult>;
+  /** How many AWS API calls were made (0 for an inventory). */
+  readonly calls: { describeImages: number; describeImageAttribute: number; getCallerIdentity: number };
 }
 
 export class InventoryError extends Error {
@@ -81,7 +99,7 @@ export function readInventory(file: string): Map<string, AmiFacts> {
 
 /** Facts from an inventory file; no EC2 call is ever made. */
 export class InventorySource implements AmiSource {
-  readonly calls = { describeImages: 0, describeImageAttribute: 0 };
+  readonly calls = { describeImages: 0, describeImageAttribute: 0, getCallerIdentity: 0 };
   constructor(
     private readonly images: Map<string, AmiFacts>,
     private readonly file: string,
@@ -96,22 +114,39 @@ export class InventorySource implements AmiSource {
     return facts ? { kind: "found", facts } : { kind: "not-found", imageId, region };
   }
 
-  async launchPermissions(imageId: string): Promise<LaunchPermission[] | undefined> {
-    return this.images.get(imageId)?.launchPermissions;
+  async launchPermissions(
+    image: AmiFacts,
+    _region: string,
+    ownedBySettings: boolean,
+  ): Promise<LaunchPermissionsResult> {
+    const permissions = this.images.get(image.imageId)?.launchPermissions ?? image.launchPermissions;
+    if (permissions) return { kind: "known", permissions };
+    if (!ownedBySettings) return { kind: "not-owner" };
+    return {
+      kind: "error",
+      cause: `the inventory ${this.file} has no LaunchPermissions for this image of an account the settings call ours, so it cannot vouch for its sharing`,
+    };
   }
 }
 
-/** The subset of the EC2 client this module uses (so tests can hand in a mock). */
+/** The subset of an SDK client this module uses (so tests can hand in a mock). */
 export interface Ec2Like {
-  send(command: unknown): Promise<unknown>;
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
 }
 
 export interface Ec2SourceOptions {
   /** Makes a client for a region; defaults to the SDK's EC2Client with adaptive retries. */
   clientFor?: (region: string) => Ec2Like;
+  /** Makes the STS client that tells the caller's account; defaults to the SDK's STSClient. */
+  stsClientFor?: (region: string) => Ec2Like;
   /** Most ids in one DescribeImages (EC2 accepts large lists; keep URLs reasonable). */
   maxBatch?: number;
+  /** Most milliseconds one call may take, retries included; default AMI_GUARD_LOOKUP_BUDGET_MS or 45000. */
+  budgetMs?: number;
 }
+
+/** The default bound on one AWS call of the pack, retries included. */
+export const DEFAULT_LOOKUP_BUDGET_MS = 45_000;
 
 /** Describes an SDK error for a message: its name/code and message, without a stack. */
 export function describeError(e: unknown): string {
@@ -138,27 +173,97 @@ export function errorName(e: unknown): string {
 
 const NOT_FOUND = new Set(["InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable"]);
 
+/** Failures that mean the endpoint did not answer in time (the SDK's own timeouts and our budget). */
+const TIMEOUTS = new Set([
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "ETIMEDOUT",
+  "LookupBudgetExceeded",
+]);
+
+function isTimeout(e: unknown): boolean {
+  const err = e as { name?: string; code?: string } | undefined;
+  return TIMEOUTS.has(errorName(e)) || (err?.code !== undefined && TIMEOUTS.has(err.code));
+}
+
+function failure(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name });
+}
+
 /** Facts from EC2 DescribeImages, batched, de-duplicated and cached for the life of the process. */
 export class Ec2Source implements AmiSource {
-  readonly calls = { describeImages: 0, describeImageAttribute: 0 };
+  readonly calls = { describeImages: 0, describeImageAttribute: 0, getCallerIdentity: 0 };
   private readonly cache = new Map<string, Promise<AmiLookup>>();
-  private readonly permCache = new Map<string, Promise<LaunchPermission[] | undefined>>();
+  private readonly permCache = new Map<string, Promise<LaunchPermissionsResult>>();
   private readonly pending = new Map<string, Map<string, (r: AmiLookup) => void>>();
   private readonly clients = new Map<string, Ec2Like>();
+  /** Endpoints (`ec2/<region>`, `sts/<region>`) that failed by timeout, with the error later calls fail with. */
+  private readonly unresponsive = new Map<string, Error>();
+  private account?: Promise<string>;
   private flushScheduled = false;
   private readonly maxBatch: number;
+  private readonly budgetMs: number;
 
   constructor(private readonly options: Ec2SourceOptions = {}) {
     this.maxBatch = options.maxBatch ?? 100;
+    this.budgetMs =
+      options.budgetMs ?? positive(process.env.AMI_GUARD_LOOKUP_BUDGET_MS) ?? DEFAULT_LOOKUP_BUDGET_MS;
   }
 
-  private client(region: string): Ec2Like {
-    let c = this.clients.get(region);
+  private client(service: "ec2" | "sts", region: string): Ec2Like {
+    const key = `${service}/${region}`;
+    let c = this.clients.get(key);
     if (!c) {
-      c = (this.options.clientFor ?? defaultClientFor)(region);
-      this.clients.set(region, c);
+      c =
+        service === "ec2"
+          ? (this.options.clientFor ?? defaultClientFor)(region)
+          : (this.options.stsClientFor ?? defaultStsClientFor)(region);
+      this.clients.set(key, c);
     }
     return c;
+  }
+
+  /**
+   * Sends one call, bounded by the budget. An endpoint that has failed by timeout is not asked again: the call
+   * fails at once with the first timeout's cause.
+   */
+  private async send(service: "ec2" | "sts", region: string, command: unknown): Promise<unknown> {
+    const key = `${service}/${region}`;
+    const down = this.unresponsive.get(key);
+    if (down) throw down;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const budget = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          failure(
+            "LookupBudgetExceeded",
+            `no answer within ${this.budgetMs} ms, retries included (AMI_GUARD_LOOKUP_BUDGET_MS)`,
+          ),
+        );
+        controller.abort();
+      }, this.budgetMs);
+    });
+    try {
+      return await Promise.race([
+        this.client(service, region).send(command, { abortSignal: controller.signal }),
+        budget,
+      ]);
+    } catch (e) {
+      if (isTimeout(e) && !this.unresponsive.has(key)) {
+        this.unresponsive.set(
+          key,
+          failure(
+            errorName(e) || "TimeoutError",
+            `${service.toUpperCase()} in ${region} did not answer an earlier call (${describeError(e)}); not asked again by this process`,
+          ),
+        );
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   lookup(imageId: string, region: string): Promise<AmiLookup> {
@@ -200,13 +305,13 @@ export class Ec2Source implements AmiSource {
     try {
       const { DescribeImagesCommand } = await import("@aws-sdk/client-ec2");
       this.calls.describeImages++;
-      const resp = (await this.client(region).send(
+      const resp = (await this.send(
+        "ec2",
+        region,
         new DescribeImagesCommand({ ImageIds: ids, IncludeDeprecated: true, IncludeDisabled: true }),
       )) as { Images?: unknown[] } | undefined;
       if (!resp || typeof resp !== "object" || (resp.Images !== undefined && !Array.isArray(resp.Images))) {
-        throw Object.assign(new Error("EC2 answered DescribeImages with a malformed response"), {
-          name: "MalformedResponse",
-        });
+        throw failure("MalformedResponse", "EC2 answered DescribeImages with a malformed response");
       }
       for (const image of resp.Images ?? []) {
         const f = factsFromImage(image);
@@ -233,31 +338,81 @@ export class Ec2Source implements AmiSource {
     return out;
   }
 
-  launchPermissions(imageId: string, region: string): Promise<LaunchPermission[] | undefined> {
-    const key = `${region}/${imageId}`;
+  launchPermissions(image: AmiFacts, region: string): Promise<LaunchPermissionsResult> {
+    const key = `${region}/${image.imageId}`;
     let p = this.permCache.get(key);
     if (!p) {
-      p = this.describePermissions(imageId, region);
+      p = this.describePermissions(image, region);
       this.permCache.set(key, p);
     }
     return p;
   }
 
-  private async describePermissions(
-    imageId: string,
-    region: string,
-  ): Promise<LaunchPermission[] | undefined> {
+  /**
+   * DescribeImageAttribute launchPermission. Only the owner may read it: EC2 answers anyone else AuthFailure,
+   * and that alone means "not ours" — after checking that the image's owner is not the caller's own account.
+   * Every other failure (UnauthorizedOperation, throttling past the retries, 5xx, a timeout, an answer without
+   * the list) is an error naming the cause.
+   */
+  private async describePermissions(image: AmiFacts, region: string): Promise<LaunchPermissionsResult> {
     try {
       const { DescribeImageAttributeCommand } = await import("@aws-sdk/client-ec2");
       this.calls.describeImageAttribute++;
-      const resp = (await this.client(region).send(
-        new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: "launchPermission" }),
-      )) as { LaunchPermissions?: LaunchPermission[] };
-      return Array.isArray(resp?.LaunchPermissions) ? resp.LaunchPermissions : [];
-    } catch {
-      // Only the owner may read launch permissions: anyone else's image answers AuthFailure, and that is fine.
-      return undefined;
+      const resp = (await this.send(
+        "ec2",
+        region,
+        new DescribeImageAttributeCommand({ ImageId: image.imageId, Attribute: "launchPermission" }),
+      )) as { LaunchPermissions?: unknown } | undefined;
+      const permissions = permissionList(resp?.LaunchPermissions);
+      if (!permissions) {
+        return {
+          kind: "error",
+          cause:
+            "EC2 answered DescribeImageAttribute without a launchPermission list (malformed or empty answer)",
+        };
+      }
+      return { kind: "known", permissions };
+    } catch (e) {
+      if (errorName(e) !== "AuthFailure") return { kind: "error", cause: describeError(e) };
+      if (image.ownerId === undefined) {
+        return {
+          kind: "error",
+          cause: `${describeError(e)}, and EC2 reported no owner for the image, so it cannot be told apart from one of ours`,
+        };
+      }
+      let account: string;
+      try {
+        account = await this.callerAccount(region);
+      } catch (err) {
+        return {
+          kind: "error",
+          cause: `${describeError(e)}, and the caller's account could not be learned to tell whether the image is ours (sts:GetCallerIdentity: ${describeError(err)})`,
+        };
+      }
+      if (account === image.ownerId) {
+        return {
+          kind: "error",
+          cause: `${describeError(e)} for an image owned by the caller's own account ${account}`,
+        };
+      }
+      return { kind: "not-owner" };
     }
+  }
+
+  /** The caller's account (sts:GetCallerIdentity, which needs no permission), asked once per process. */
+  private callerAccount(region: string): Promise<string> {
+    if (!this.account) {
+      this.account = (async () => {
+        const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+        this.calls.getCallerIdentity++;
+        const r = (await this.send("sts", region, new GetCallerIdentityCommand({}))) as
+          { Account?: unknown } | undefined;
+        if (typeof r?.Account !== "string" || !/^[0-9]{12}$/.test(r.Account))
+          throw failure("MalformedResponse", "GetCallerIdentity answered without an account id");
+        return r.Account;
+      })();
+    }
+    return this.account;
   }
 }
 
@@ -287,6 +442,13 @@ export function sdkClientConfig(region: string) {
       throwOnRequestTimeout: true,
     },
   };
+}
+
+/** The SDK's STS client for a region, with the same retries and timeouts as EC2's. */
+export function defaultStsClientFor(region: string): Ec2Like {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { STSClient } = require("@aws-sdk/client-sts") as typeof import("@aws-sdk/client-sts");
+  return new STSClient(sdkClientConfig(region));
 }
 
 function positive(text: string | undefined): number | undefined {

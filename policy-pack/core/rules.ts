@@ -3,7 +3,7 @@
  * against the settings. The policy pack, the offline preview and the audit all speak through these, so a
  * problem reads the same wherever it is found. No I/O here.
  */
-import type { AmiFacts, LaunchPermission } from "./facts";
+import type { AmiFacts, LaunchPermission, LaunchPermissionsResult } from "./facts";
 import type { AmiGuardSettings } from "./settings";
 
 export type Severity = "low" | "medium" | "high" | "critical";
@@ -37,35 +37,91 @@ function owner(f: AmiFacts): string {
     : (f.ownerId ?? "an unknown owner");
 }
 
+/** A raw value quoted for a message. */
+function quoted(text: string | undefined): string {
+  return JSON.stringify(text ?? "");
+}
+
 /** True when the owner id or alias is in `owners`. */
 export function ownerIn(f: Pick<AmiFacts, "ownerId" | "ownerAlias">, owners: readonly string[]): boolean {
   return owners.some((o) => o === f.ownerId || (f.ownerAlias !== undefined && o === f.ownerAlias));
 }
 
-/** Practice 1: only AMIs from trusted owners or providers; community images never. */
+/**
+ * Practice 1: only AMIs from trusted owners or providers; community images never; and never an image that
+ * EC2's own Allowed AMIs settings reject (`ImageAllowed: false`, which EC2 reports in audit mode).
+ */
 export function judgeTrust(f: AmiFacts, s: AmiGuardSettings): Finding[] {
-  if (ownerIn(f, s.trustedOwners)) return [];
-  const community = f.public && !f.ownerAlias ? " It is a public community image." : "";
-  return [
-    {
+  const out: Finding[] = [];
+  if (!ownerIn(f, s.trustedOwners)) {
+    const community = f.public && !f.ownerAlias ? " It is a public community image." : "";
+    out.push({
       rule: RULES.untrusted,
       severity: "high",
       message: `AMI ${f.imageId} is owned by ${owner(f)}, which is not a trusted owner (${s.trustedOwners.join(", ") || "none configured"}).${community}`,
       fix: "Use an AMI built by your golden-image pipeline or published by a trusted provider, or add the owner to trustedOwners after review.",
-    },
-  ];
+    });
+  }
+  if (f.imageAllowed === false) {
+    out.push({
+      rule: RULES.untrusted,
+      severity: "high",
+      message: `AMI ${f.imageId} does not meet the account's EC2 Allowed AMIs criteria (EC2 reports ImageAllowed: false); only audit mode lets it launch.`,
+      fix: "Use an image that the Allowed AMIs criteria allow (a trusted provider, recent enough), or review the criteria before switching Allowed AMIs from audit mode to enabled.",
+    });
+  }
+  return out;
 }
 
-/** True when `keyId` (key id, key ARN or alias ARN) matches an entry of `allowed`. */
+const KEY_ARN = /^arn:(aws[a-z-]*):kms:([a-z0-9-]+):([0-9]{12}):key\/([A-Za-z0-9-]+)$/;
+
+/** The parts of a KMS key ARN, or undefined for anything else (alias ARNs, alias names, bare key ids). */
+export function parseKeyArn(
+  arn: string,
+): { partition: string; region: string; account: string; keyId: string } | undefined {
+  const m = KEY_ARN.exec(arn);
+  return m ? { partition: m[1], region: m[2], account: m[3], keyId: m[4].toLowerCase() } : undefined;
+}
+
+/**
+ * True when `keyId` is allowed by `allowed` (empty allows any key). Only key ARNs match, and only the same key:
+ * partition, region, account and key id all equal. A key id alone, or an alias, never matches: the same key id
+ * tail in another account or region is another key, and an alias can be re-pointed (settings refuse both).
+ */
 export function kmsKeyAllowed(keyId: string, allowed: readonly string[]): boolean {
   if (allowed.length === 0) return true;
-  const tail = (k: string) => k.replace(/^arn:aws[a-z-]*:kms:[^:]*:[0-9]*:(key\/)?/, "");
-  return allowed.some((a) => a === keyId || tail(a) === tail(keyId));
+  const key = parseKeyArn(keyId);
+  if (!key) return false;
+  return allowed.some((a) => {
+    const k = parseKeyArn(a);
+    return (
+      k !== undefined &&
+      k.partition === key.partition &&
+      k.region === key.region &&
+      k.account === key.account &&
+      k.keyId === key.keyId
+    );
+  });
 }
 
 /** Practice 3: every EBS snapshot of the AMI encrypted, with an allowed key where keys are listed. */
 export function judgeEncryption(f: AmiFacts, s: AmiGuardSettings): Finding[] {
   const out: Finding[] = [];
+  if (f.rootDeviceType === "instance-store" || f.ebs.length === 0) {
+    const why =
+      f.rootDeviceType === "instance-store"
+        ? "its root device is instance store (the image bundle lives in Amazon S3)"
+        : f.blockDeviceMappings === 0
+          ? "it has no block device mappings"
+          : "it has only instance-store (ephemeral) mappings";
+    out.push({
+      rule: RULES.unencrypted,
+      severity: "high",
+      message: `AMI ${f.imageId} has no EBS snapshot encrypted with a KMS key: ${why}, so nothing in it is KMS-encrypted.`,
+      fix: "Use an EBS-backed image whose snapshots are encrypted with a customer-managed KMS key (rebuild it with your golden-image pipeline, or copy an EBS-backed image with --encrypted --kms-key-id …).",
+    });
+    if (f.rootDeviceType === "instance-store") return out;
+  }
   const plain = f.ebs.filter((b) => !b.encrypted);
   if (plain.length > 0) {
     const which = plain.map((b) => b.snapshotId ?? b.deviceName ?? "a snapshot").join(", ");
@@ -81,11 +137,17 @@ export function judgeEncryption(f: AmiFacts, s: AmiGuardSettings): Finding[] {
       (b) => b.encrypted && (!b.kmsKeyId || !kmsKeyAllowed(b.kmsKeyId, s.allowedKmsKeys)),
     );
     if (bad.length > 0) {
-      const keys = [...new Set(bad.map((b) => b.kmsKeyId ?? "the AWS managed key"))].join(", ");
+      const keys = [
+        ...new Set(
+          bad.map(
+            (b) => b.kmsKeyId ?? `${b.snapshotId ?? b.deviceName ?? "a snapshot"}: the key was not reported`,
+          ),
+        ),
+      ].join(", ");
       out.push({
         rule: RULES.unencrypted,
         severity: "high",
-        message: `AMI ${f.imageId} is encrypted with a key that is not allowed (${keys}).`,
+        message: `AMI ${f.imageId} is encrypted with a key that is not in allowedKmsKeys (${keys}).`,
         fix: "Re-encrypt the AMI by copying it with one of the allowedKmsKeys.",
       });
     }
@@ -134,7 +196,8 @@ export function permissionAllowed(p: LaunchPermission, s: AmiGuardSettings): boo
   if (p.OrganizationArn !== undefined) return s.allowedOrganizations.includes(p.OrganizationArn);
   if (p.OrganizationalUnitArn !== undefined)
     return s.allowedOrganizationalUnits.includes(p.OrganizationalUnitArn);
-  return true;
+  // A permission that names nobody EC2 knows of is not one the allow-list vouches for.
+  return false;
 }
 
 /** Judges a set of launch permissions of `subject` (an AMI or a resource that grants them). */
@@ -165,20 +228,46 @@ export function judgePermissions(
   return out;
 }
 
+/** True when the settings name the image's owner as one of ours: a trusted or allow-listed account id. */
+export function ownedBySettings(f: Pick<AmiFacts, "ownerId" | "ownerAlias">, s: AmiGuardSettings): boolean {
+  return (
+    f.ownerAlias === undefined &&
+    f.ownerId !== undefined &&
+    (s.trustedOwners.includes(f.ownerId) || s.allowedAccounts.includes(f.ownerId))
+  );
+}
+
 /**
  * Practice 6: never public, never outside the allow-list. A public AMI of AWS or a stranger is the owner's
  * business (the trust rule blocks using a stranger's); a public AMI owned by you (a trusted or allow-listed
- * account, or one whose launch permissions the caller can read) is a leak.
+ * account, or one whose launch permissions the caller can read) is a leak. Only the real provider aliases
+ * (`amazon`, `aws-marketplace`, `aws-backup-vault`) make an image a provider's.
+ *
+ * `sharing` is what reading the launch permissions gave (defaults to the facts' own `launchPermissions`):
+ * known, not the caller's image (EC2's AuthFailure for someone else's image), or an error — which, for any
+ * image that is not a provider's, is a finding naming the cause: sharing that cannot be read is not "private".
  */
-export function judgeSharing(f: AmiFacts, s: AmiGuardSettings): Finding[] {
+export function judgeSharing(
+  f: AmiFacts,
+  s: AmiGuardSettings,
+  sharing: LaunchPermissionsResult = f.launchPermissions
+    ? { kind: "known", permissions: f.launchPermissions }
+    : { kind: "not-owner" },
+  region?: string,
+): Finding[] {
   const out: Finding[] = [];
   const providerImage = f.ownerAlias !== undefined;
+  if (sharing.kind === "known") f = { ...f, launchPermissions: sharing.permissions };
+  if (sharing.kind === "error" && !providerImage) {
+    out.push({
+      rule: RULES.shared,
+      severity: "high",
+      message: `cannot verify who AMI ${f.imageId} (owned by ${owner(f)})${region ? ` in ${region}` : ""} is shared with: ${sharing.cause}. Failing closed.`,
+      fix: "Let the pack read the image's launch permissions (ec2:DescribeImageAttribute for the owner's credentials, a reachable EC2 endpoint), or give the inventory the image's LaunchPermissions (ami-guard audit --export-inventory writes them).",
+    });
+  }
   // "Ours": a trusted or allow-listed account, or one whose launch permissions we could read (the owner).
-  const ours =
-    !providerImage &&
-    (f.launchPermissions !== undefined ||
-      (f.ownerId !== undefined &&
-        (s.trustedOwners.includes(f.ownerId) || s.allowedAccounts.includes(f.ownerId))));
+  const ours = !providerImage && (sharing.kind === "known" || ownedBySettings(f, s));
   if (f.public && ours) {
     out.push({
       rule: RULES.shared,
@@ -187,7 +276,7 @@ export function judgeSharing(f: AmiFacts, s: AmiGuardSettings): Finding[] {
       fix: "Make the image private (aws ec2 modify-image-attribute --launch-permission Remove=[{Group=all}]) and enable image block public access in every region.",
     });
   }
-  if (f.launchPermissions) {
+  if (sharing.kind === "known" && f.launchPermissions) {
     const perms =
       f.public && !providerImage
         ? f.launchPermissions.filter((p) => p.Group === undefined)
@@ -208,6 +297,14 @@ export function judgeFreshness(f: AmiFacts, s: AmiGuardSettings, now: Date): Fin
       fix: "Use an available image: the current release of your golden-image pipeline.",
     });
   }
+  if (f.deprecationTime === undefined && f.deprecationTimeText !== undefined) {
+    out.push({
+      rule: RULES.stale,
+      severity: "medium",
+      message: `AMI ${f.imageId} has a deprecation time that does not parse (${quoted(f.deprecationTimeText)}), so whether it is deprecated cannot be checked.`,
+      fix: "Use an image whose deprecation time EC2 reports as a valid timestamp, or fix the inventory entry.",
+    });
+  }
   if (f.deprecationTime && f.deprecationTime.getTime() <= now.getTime()) {
     out.push({
       rule: RULES.stale,
@@ -216,7 +313,14 @@ export function judgeFreshness(f: AmiFacts, s: AmiGuardSettings, now: Date): Fin
       fix: "Move to the current image of the same line and roll it out by replacement.",
     });
   }
-  if (f.creationDate) {
+  if (f.creationDate && f.creationDate.getTime() > now.getTime() + DAY_MS) {
+    out.push({
+      rule: RULES.stale,
+      severity: "medium",
+      message: `AMI ${f.imageId} has a creation date in the future (${f.creationDate.toISOString()}), so its age cannot be checked.`,
+      fix: "Use an image whose creation date EC2 reports correctly, or fix the inventory entry.",
+    });
+  } else if (f.creationDate) {
     const age = Math.floor((now.getTime() - f.creationDate.getTime()) / DAY_MS);
     if (age > s.maxAgeDays) {
       out.push({
@@ -230,7 +334,10 @@ export function judgeFreshness(f: AmiFacts, s: AmiGuardSettings, now: Date): Fin
     out.push({
       rule: RULES.stale,
       severity: "medium",
-      message: `AMI ${f.imageId} has no creation date, so its age cannot be checked.`,
+      message:
+        f.creationDateText === undefined
+          ? `AMI ${f.imageId} has no creation date, so its age cannot be checked.`
+          : `AMI ${f.imageId} has a creation date that does not parse (${quoted(f.creationDateText)}), so its age cannot be checked.`,
       fix: "Use an image whose creation date EC2 reports.",
     });
   }

@@ -22,7 +22,11 @@ export interface AmiGuardSettings {
   allowedOrganizations: string[];
   /** Organizational unit ARNs an AMI may be shared with. */
   allowedOrganizationalUnits: string[];
-  /** KMS keys (key ARNs, alias ARNs or key ids) allowed to encrypt AMI snapshots; empty allows any key. */
+  /**
+   * KMS key ARNs allowed to encrypt AMI snapshots; empty allows any key. Aliases and bare key ids are refused:
+   * EC2 reports key ARNs, an alias can be re-pointed by anyone with kms:UpdateAlias, and a key id alone names
+   * no account or region.
+   */
   allowedKmsKeys: string[];
 }
 
@@ -103,10 +107,10 @@ export const SETTING_SCHEMAS: { readonly [K in SettingName]: JSONSchema7 } = {
   },
   allowedKmsKeys: {
     type: "array",
-    items: { type: "string", minLength: 1 },
+    items: { type: "string", pattern: "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$" },
     uniqueItems: true,
     description:
-      "KMS key ARNs, alias ARNs or key ids allowed to encrypt AMI snapshots; empty allows any key.",
+      "KMS key ARNs (arn:aws:kms:<region>:<account>:key/<id>) allowed to encrypt AMI snapshots; empty allows any key. Aliases and bare key ids are refused.",
   },
 };
 
@@ -148,11 +152,32 @@ export function resolveSettings(raw: unknown, where = ""): AmiGuardSettings {
     if (!(key in SETTING_SCHEMAS)) {
       throw new SettingsError(`${prefix}${key}`, `unknown property ${prefix}${key}`);
     }
-    const err = check(value, SETTING_SCHEMAS[key as SettingName], `${prefix}${key}`);
+    const err =
+      (key === "allowedKmsKeys" ? kmsKeyProblem(value, `${prefix}${key}`) : undefined) ??
+      check(value, SETTING_SCHEMAS[key as SettingName], `${prefix}${key}`);
     if (err) throw new SettingsError(`${prefix}${key}`, err);
     (out as unknown as Record<string, unknown>)[key] = value;
   }
   return out;
+}
+
+/**
+ * Explains an allowedKmsKeys entry that is not a key ARN. Aliases are refused rather than resolved: anyone
+ * with kms:UpdateAlias can point an alias at another key, EC2 reports the key ARN, not the alias, and
+ * resolving would need kms:DescribeKey wherever the pack runs. A bare key id is refused because it names no
+ * account or region: the same id in another account is another key.
+ */
+function kmsKeyProblem(value: unknown, path: string): string | undefined {
+  if (!Array.isArray(value)) return undefined;
+  for (let i = 0; i < value.length; i++) {
+    const v = value[i];
+    if (typeof v !== "string") continue;
+    if (/^alias\//.test(v) || /^arn:aws[a-z-]*:kms:[^:]*:[^:]*:alias\//.test(v))
+      return `${path}[${i}] ${JSON.stringify(v)} is a KMS alias: aliases are not accepted (anyone with kms:UpdateAlias can re-point one, and EC2 reports key ARNs). List the key ARN instead (aws kms describe-key --key-id ${v} --query KeyMetadata.Arn)`;
+    if (/^(mrk-)?[0-9a-f-]{32,36}$/i.test(v))
+      return `${path}[${i}] ${JSON.stringify(v)} is a bare key id: it names no account or region. List the key ARN instead (arn:aws:kms:<region>:<account>:key/${v})`;
+  }
+  return undefined;
 }
 
 /** A small JSON-schema check for exactly the keywords the setting schemas use. */

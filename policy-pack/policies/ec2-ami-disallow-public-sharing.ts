@@ -1,5 +1,6 @@
 import { failedClosed, amiSource, lookUpUses, resourcePolicy } from "../core/policy";
-import { RULES, judgePermissions, judgeSharing } from "../core/rules";
+import type { LaunchPermissionsResult } from "../core/facts";
+import { RULES, judgePermissions, judgeSharing, ownedBySettings } from "../core/rules";
 import { configSchema } from "../core/settings";
 import {
   TYPES,
@@ -91,13 +92,16 @@ export const ec2AmiDisallowPublicSharing = resourcePolicy({
         continue;
       }
       if (o.kind !== "facts") continue;
-      let facts = o.facts;
-      if (facts.launchPermissions === undefined && !facts.ownerAlias && typeof src !== "string") {
-        // Only the owner can read launch permissions; for anyone else this answers undefined.
-        const perms = await src.launchPermissions(facts.imageId, o.region);
-        if (perms) facts = { ...facts, launchPermissions: perms };
-      }
-      for (const f of judgeSharing(facts, s)) report(`${f.message} (${o.use.path}) Fix: ${f.fix}`);
+      // Provider images (amazon, aws-marketplace, aws-backup-vault) are AWS's to share; every other image's
+      // launch permissions are read, and a read that fails for an image that may be ours fails closed.
+      const sharing: LaunchPermissionsResult =
+        o.facts.ownerAlias !== undefined
+          ? { kind: "not-owner" }
+          : typeof src === "string"
+            ? { kind: "error", cause: src }
+            : await src.launchPermissions(o.facts, o.region, ownedBySettings(o.facts, s));
+      for (const f of judgeSharing(o.facts, s, sharing, o.region))
+        report(`${f.message} (${o.use.path}) Fix: ${f.fix}`);
     }
   },
 });

@@ -405,6 +405,7 @@ export async function scanRegion(
             new DescribeImagesCommand({
               Owners: ["self"],
               IncludeDeprecated: true,
+              IncludeDisabled: true,
               MaxResults: 1000,
               NextToken,
             }),
@@ -541,7 +542,7 @@ export async function scanRegion(
       return { image, launchPermissions: r.LaunchPermissions };
     } catch (e) {
       if (failed++ === 0) firstCause = `${image.ImageId}: ${describeError(e)}`;
-      return { image };
+      return { image, launchPermissionsError: `ec2:DescribeImageAttribute failed (${describeError(e)})` };
     } finally {
       progress?.tick();
     }

@@ -2,7 +2,12 @@
  * Pure judging of what the audit read: the core's AMI rules, each with its own policy's settings, over the
  * images an account owns and the images its instances and launch templates use; then the guardrail rules.
  */
-import { factsFromImage, type AmiFacts, type LaunchPermission } from "../../policy-pack/core/facts";
+import {
+  factsFromImage,
+  type AmiFacts,
+  type LaunchPermission,
+  type LaunchPermissionsResult,
+} from "../../policy-pack/core/facts";
 import {
   RULES,
   SEVERITIES,
@@ -40,6 +45,8 @@ export interface OwnedImage {
   image: RawImage;
   /** From DescribeImageAttribute; undefined when they could not be read (an audit error says why). */
   launchPermissions?: LaunchPermission[];
+  /** Why the launch permissions could not be read, when they could not (the sharing rule fails closed). */
+  launchPermissionsError?: string;
 }
 
 /** What the audit read in one region of one account. */
@@ -71,12 +78,18 @@ export interface AuditFinding {
 }
 
 /** Every AMI rule, each judged with its own policy's settings (judgeAmi's rules, in its order). */
-export function judgeImage(f: AmiFacts, cfg: AuditConfig, now: Date): Finding[] {
+export function judgeImage(
+  f: AmiFacts,
+  cfg: AuditConfig,
+  now: Date,
+  sharing?: LaunchPermissionsResult,
+  region?: string,
+): Finding[] {
   const out: Finding[] = [];
   if (cfg.enabled(RULES.untrusted)) out.push(...judgeTrust(f, cfg.settingsFor(RULES.untrusted)));
   if (cfg.enabled(RULES.unencrypted)) out.push(...judgeEncryption(f, cfg.settingsFor(RULES.unencrypted)));
   if (cfg.enabled(RULES.untagged)) out.push(...judgeTags(f, cfg.settingsFor(RULES.untagged)));
-  if (cfg.enabled(RULES.shared)) out.push(...judgeSharing(f, cfg.settingsFor(RULES.shared)));
+  if (cfg.enabled(RULES.shared)) out.push(...judgeSharing(f, cfg.settingsFor(RULES.shared), sharing, region));
   if (cfg.enabled(RULES.stale)) out.push(...judgeFreshness(f, cfg.settingsFor(RULES.stale), now));
   return out;
 }
@@ -125,7 +138,11 @@ export function judgeRegionImages(scan: RegionScan, cfg: AuditConfig, now: Date)
     );
     if (!facts || seen.has(facts.imageId)) continue;
     seen.add(facts.imageId);
-    add(facts.imageId, judgeImage(facts, cfg, now));
+    // An owned image whose launch permissions could not be read cannot be called private: fail closed.
+    const sharing: LaunchPermissionsResult = o.launchPermissions
+      ? { kind: "known", permissions: o.launchPermissions }
+      : { kind: "error", cause: o.launchPermissionsError ?? "its launch permissions were not read" };
+    add(facts.imageId, judgeImage(facts, cfg, now, sharing, scan.region));
   }
   for (const [imageId, got] of [...scan.used].sort(([a], [b]) => a.localeCompare(b))) {
     if (seen.has(imageId) || got === "error") continue;

@@ -24,6 +24,7 @@ import {
 
 const NOW = new Date("2025-06-01T00:00:00Z");
 const defaults = resolveSettings(undefined);
+const GOLDEN_KEY = "arn:aws:kms:us-east-1:111111111111:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
 
 describe("audit config", () => {
   it("uses the pack's defaults without a file", () => {
@@ -61,8 +62,8 @@ describe("audit config", () => {
   });
 
   it("lets the EBS default-key guardrail read the encryption policy's allowedKmsKeys", () => {
-    const c = parseConfig({ [RULES.unencrypted]: { allowedKmsKeys: ["alias/golden"] } }, "f");
-    assert.deepEqual(c.settingsFor(GUARDRAIL_RULES.ebsDefaultKey).allowedKmsKeys, ["alias/golden"]);
+    const c = parseConfig({ [RULES.unencrypted]: { allowedKmsKeys: [GOLDEN_KEY] } }, "f");
+    assert.deepEqual(c.settingsFor(GUARDRAIL_RULES.ebsDefaultKey).allowedKmsKeys, [GOLDEN_KEY]);
   });
 
   it("names the file and the property on a bad value", () => {
@@ -159,7 +160,7 @@ const settingsArb: fc.Arbitrary<AmiGuardSettings> = fc.record({
   allowedAccounts: fc.subarray(["222222222222", "333333333333"]),
   allowedOrganizations: fc.constant<string[]>([]),
   allowedOrganizationalUnits: fc.constant<string[]>([]),
-  allowedKmsKeys: fc.subarray(["k1"]),
+  allowedKmsKeys: fc.subarray([GOLDEN_KEY]),
 });
 
 describe("audit judging", () => {

@@ -142,6 +142,7 @@ describe("audit AWS calls (aws-sdk-client-mock)", function () {
       assert.deepEqual(i.Owners, ["self"]);
       assert.equal(i.MaxResults, 1000);
       assert.equal(i.IncludeDeprecated, true);
+      assert.equal(i.IncludeDisabled, true, "disabled images are listed too");
     }
     assert.equal(report.summary.imagesScanned, 7);
     assert.equal(

@@ -35,22 +35,36 @@ describe("ec2-ami-require-encryption", () => {
     assert.match(r.violations[0], /AMI ami-00000000000000002 has unencrypted EBS snapshots \(snap-1\)/);
   });
 
-  it("enforces allowedKmsKeys by key ARN or key id", async () => {
-    assert.deepEqual(
-      (
-        await runPolicy(policy, {
-          ...lt("ami-00000000000000001"),
-          config: { allowedKmsKeys: ["11111111-2222-3333-4444-555555555555"] },
-        })
-      ).violations,
-      [],
-    );
-    const r = await runPolicy(policy, {
-      ...lt("ami-00000000000000001"),
-      config: { allowedKmsKeys: ["arn:aws:kms:us-east-1:111111111111:key/other"] },
-    });
-    assert.equal(r.violations.length, 1);
-    assert.match(r.violations[0], /not allowed/);
+  it("enforces allowedKmsKeys by the exact key ARN: account, region and key id must all match", async () => {
+    const run = (allowedKmsKeys: string[]) =>
+      runPolicy(policy, { ...lt("ami-00000000000000001"), config: { allowedKmsKeys } });
+    assert.deepEqual((await run([KEY])).violations, [], "the image's own key ARN is allowed");
+    for (const other of [
+      "arn:aws:kms:us-east-1:111111111111:key/other",
+      KEY.replace(":111111111111:", ":999999999999:"),
+      KEY.replace(":us-east-1:", ":eu-west-1:"),
+    ]) {
+      const r = await run([other]);
+      assert.equal(r.violations.length, 1, other);
+      assert.match(r.violations[0], /not in allowedKmsKeys \(arn:aws:kms:us-east-1:111111111111:key\/1111/);
+    }
+  });
+
+  it("refuses alias ARNs, alias names and bare key ids in allowedKmsKeys, naming the property", async () => {
+    for (const entry of [
+      "arn:aws:kms:us-east-1:111111111111:alias/golden",
+      "alias/golden",
+      "11111111-2222-3333-4444-555555555555",
+    ]) {
+      const r = await runPolicy(policy, {
+        ...lt("ami-00000000000000001"),
+        config: { allowedKmsKeys: [KEY, entry] },
+      });
+      assert.equal(r.violations.length, 1, entry);
+      assert.match(r.violations[0], /invalid policy configuration: .*allowedKmsKeys\[1\]/);
+      assert.match(r.violations[0], /alias|bare key id/);
+      assert.match(r.violations[0], /key ARN/);
+    }
   });
 
   it("requires AmiCopy to encrypt with a customer-managed key; reads booleans sent as strings", async () => {
