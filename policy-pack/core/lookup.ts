@@ -338,7 +338,12 @@ export class Ec2Source implements AmiSource {
     return out;
   }
 
-  launchPermissions(image: AmiFacts, region: string): Promise<LaunchPermissionsResult> {
+  /** EC2 itself tells who owns an image, so `ownedBySettings` is not needed here. */
+  launchPermissions(
+    image: AmiFacts,
+    region: string,
+    _ownedBySettings?: boolean,
+  ): Promise<LaunchPermissionsResult> {
     const key = `${region}/${image.imageId}`;
     let p = this.permCache.get(key);
     if (!p) {

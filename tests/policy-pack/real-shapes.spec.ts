@@ -156,7 +156,8 @@ describe("real-world image shapes, through the pack and the audit", () => {
   });
 
   it("cannot vouch for the sharing of our own image from an inventory without LaunchPermissions", async () => {
-    const { LaunchPermissions: _, ...unvouched } = { ...shapes.ENCRYPTED, ImageId: "ami-0e5c1a7b3d9f2460c" };
+    const unvouched: Record<string, unknown> = { ...shapes.ENCRYPTED, ImageId: "ami-0e5c1a7b3d9f2460c" };
+    delete unvouched.LaunchPermissions;
     useImages([...shapes.ALL, unvouched]);
     const r = await pack(unvouched);
     assert.deepEqual(Object.keys(r), [RULES.shared]);
