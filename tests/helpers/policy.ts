@@ -93,7 +93,12 @@ export async function runPolicy(policy: ResourceValidationPolicy, r: TestResourc
 /** An image as `aws ec2 describe-images` prints it: a sound, trusted, fresh, tagged, private image. */
 export function image(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const id = (overrides.ImageId as string) ?? "ami-0123456789abcdef0";
+  // The fixture owner's images carry their launch permissions, as `ami-guard audit --export-inventory` writes
+  // them (without them, an inventory cannot vouch for the sharing of an image the settings call ours).
+  const ours = (overrides.OwnerId ?? "111111111111") === "111111111111" && !("ImageOwnerAlias" in overrides);
+  const isPublic = overrides.Public === true || overrides.Public === "true";
   return {
+    LaunchPermissions: ours ? (isPublic ? [{ Group: "all" }] : []) : undefined,
     ImageId: id,
     Name: `golden-${id}`,
     OwnerId: "111111111111",

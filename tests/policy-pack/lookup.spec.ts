@@ -193,7 +193,7 @@ describe("inventory launch permissions", () => {
     JSON.stringify({
       Images: [
         image({ ImageId: "ami-00000000000000001", LaunchPermissions: [{ UserId: "222222222222" }] }),
-        image({ ImageId: "ami-00000000000000002" }),
+        image({ ImageId: "ami-00000000000000002", LaunchPermissions: undefined }),
       ],
     }),
     "inv.json",

@@ -15,7 +15,8 @@ describe("ec2-ami-disallow-public-sharing", () => {
   beforeEach(() =>
     useImages([
       image({ ImageId: "ami-00000000000000001", LaunchPermissions: [] }),
-      image({ ImageId: "ami-00000000000000002", Public: true }),
+      // Public, and no LaunchPermissions: ours only when the settings say so.
+      image({ ImageId: "ami-00000000000000002", Public: true, LaunchPermissions: undefined }),
       image({
         ImageId: "ami-00000000000000003",
         OwnerId: "137112412989",
