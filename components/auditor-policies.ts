@@ -72,6 +72,15 @@ export function auditorFunctionPolicy(
     { Sid: "ReadAmiEstate", Effect: "Allow", Action: AUDIT_READ_ACTIONS, Resource: "*" },
     { Sid: "ReadLaunchPermissions", Effect: "Allow", Action: "ec2:DescribeImageAttribute", Resource: images },
     {
+      Sid: "ResolveSsmImageReferences",
+      Effect: "Allow",
+      Action: "ssm:GetParameters",
+      Resource: [
+        `arn:${ctx.partition}:ssm:*:${ctx.accountId}:parameter/*`,
+        `arn:${ctx.partition}:ssm:*::parameter/aws/service/*`,
+      ],
+    },
+    {
       Sid: "ReadTrailStatus",
       Effect: "Allow",
       Action: "cloudtrail:GetTrailStatus",

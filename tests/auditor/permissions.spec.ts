@@ -12,6 +12,7 @@ import { CONTEXT, event, loopback, quietly, world } from "./support";
 const SERVICE: Record<string, string> = {
   BatchGetAccountStatus: "inspector2",
   DescribeAutoScalingGroups: "autoscaling",
+  GetParameters: "ssm",
   DescribeTrails: "cloudtrail",
   GetTrailStatus: "cloudtrail",
   BatchImportFindings: "securityhub",

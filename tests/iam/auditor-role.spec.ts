@@ -76,6 +76,16 @@ for (const remediate of [false, true]) {
     "Allowed",
   );
   row(
+    `${mode}: resolves an AMI id kept in an SSM parameter`,
+    asFunction(remediate, "ssm:GetParameters", `arn:aws:ssm:us-east-1:${ACCT}:parameter/golden/ami`),
+    "Allowed",
+  );
+  row(
+    `${mode}: writes an SSM parameter`,
+    asFunction(remediate, "ssm:PutParameter", `arn:aws:ssm:us-east-1:${ACCT}:parameter/golden/ami`),
+    "denied",
+  );
+  row(
     `${mode}: reads Auto Scaling groups`,
     asFunction(remediate, "autoscaling:DescribeAutoScalingGroups", "*"),
     "Allowed",
