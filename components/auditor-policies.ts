@@ -83,7 +83,7 @@ export function auditorFunctionPolicy(
     {
       Sid: "ReadTrailStatus",
       Effect: "Allow",
-      Action: "cloudtrail:GetTrailStatus",
+      Action: ["cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors"],
       Resource: `arn:${ctx.partition}:cloudtrail:*:${ctx.accountId}:trail/*`,
     },
     {

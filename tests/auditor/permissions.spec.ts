@@ -15,6 +15,7 @@ const SERVICE: Record<string, string> = {
   GetParameters: "ssm",
   DescribeTrails: "cloudtrail",
   GetTrailStatus: "cloudtrail",
+  GetEventSelectors: "cloudtrail",
   BatchImportFindings: "securityhub",
   GetFindings: "securityhub",
   BatchUpdateFindings: "securityhub",
