@@ -421,12 +421,24 @@ export class Ec2Source implements AmiSource {
   }
 }
 
-/** The SDK's EC2 client for a region: standard credential chain and endpoint variables, adaptive retries. */
-export function defaultClientFor(region: string): Ec2Like {
+/** A credential set as the SDK takes it (structural, so the SDK is not loaded to type it). */
+export interface AwsCredentialIdentity {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+/** The SDK's EC2 client for a region: standard credential chain (or `credentials`) and endpoint variables, adaptive retries. */
+export function defaultClientFor(
+  region: string,
+  credentials?: () => Promise<AwsCredentialIdentity>,
+): Ec2Like {
   // Loaded lazily: the SDK costs start-up time that an inventory-backed run never needs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { EC2Client } = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
-  return new EC2Client(sdkClientConfig(region));
+  // Credentials undefined: the standard chain. Set: another account's view (an assumed role, see owner.ts).
+  return new EC2Client({ ...sdkClientConfig(region), credentials });
 }
 
 /**

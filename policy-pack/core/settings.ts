@@ -28,6 +28,11 @@ export interface AmiGuardSettings {
    * no account or region.
    */
   allowedKmsKeys: string[];
+  /**
+   * Owner account id → a read-only role in that account (`arn:aws:iam::<that id>:role/…`). For an image owned by
+   * such an account, its tags and launch permissions are read as the owner sees them, through that role.
+   */
+  ownerReadRoles: Record<string, string>;
 }
 
 export type SettingName = keyof AmiGuardSettings;
@@ -42,7 +47,11 @@ export const DEFAULT_SETTINGS: Readonly<AmiGuardSettings> = Object.freeze({
   allowedOrganizations: [],
   allowedOrganizationalUnits: [],
   allowedKmsKeys: [],
+  ownerReadRoles: {},
 });
+
+/** An IAM role ARN; the account in it must be the owner account it is listed under (checked in resolveSettings). */
+const OWNER_READ_ROLE_ARN = "^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]{1,512}$";
 
 const accountOrAlias: JSONSchema7 = {
   type: "string",
@@ -112,6 +121,13 @@ export const SETTING_SCHEMAS: { readonly [K in SettingName]: JSONSchema7 } = {
     description:
       "KMS key ARNs (arn:aws:kms:<region>:<account>:key/<id>) allowed to encrypt AMI snapshots; empty allows any key. Aliases and bare key ids are refused.",
   },
+  ownerReadRoles: {
+    type: "object",
+    propertyNames: { pattern: "^[0-9]{12}$" },
+    additionalProperties: { type: "string", pattern: OWNER_READ_ROLE_ARN },
+    description:
+      "Owner account id → read-only role ARN in that account: the tags and launch permissions of that account's images are read through the role, as the owner sees them.",
+  },
 };
 
 /** The `configSchema` of a policy that reads `names`. */
@@ -156,6 +172,17 @@ export function resolveSettings(raw: unknown, where = ""): AmiGuardSettings {
       (key === "allowedKmsKeys" ? kmsKeyProblem(value, `${prefix}${key}`) : undefined) ??
       check(value, SETTING_SCHEMAS[key as SettingName], `${prefix}${key}`);
     if (err) throw new SettingsError(`${prefix}${key}`, err);
+    if (key === "ownerReadRoles") {
+      for (const [account, arn] of Object.entries(value as Record<string, string>)) {
+        const inArn = arn.split(":")[4];
+        if (inArn !== account) {
+          throw new SettingsError(
+            `${prefix}${key}.${account}`,
+            `${prefix}${key}.${account} is a role in account ${inArn}, not in owner account ${account}: the read role must be in the account that owns the images`,
+          );
+        }
+      }
+    }
     (out as unknown as Record<string, unknown>)[key] = value;
   }
   return out;
@@ -217,6 +244,9 @@ function check(value: unknown, schema: JSONSchema7, path: string): string | unde
       if (value === null || typeof value !== "object" || Array.isArray(value))
         return `${path} must be an object`;
       for (const [k, v] of Object.entries(value)) {
+        const names = schema.propertyNames as JSONSchema7 | undefined;
+        if (names?.pattern && !new RegExp(names.pattern).test(k))
+          return `${path} key ${JSON.stringify(k)} does not match ${names.pattern}`;
         const e = check(v, schema.additionalProperties as JSONSchema7, `${path}.${k}`);
         if (e) return e;
       }

@@ -1,6 +1,6 @@
 import { failedClosed, amiSource, lookUpUses, resourcePolicy } from "../core/policy";
-import type { LaunchPermissionsResult } from "../core/facts";
-import { RULES, judgePermissions, judgeSharing, ownedBySettings } from "../core/rules";
+import { judgeSharingAsSeen } from "../core/owner";
+import { RULES, judgePermissions } from "../core/rules";
 import { configSchema } from "../core/settings";
 import {
   TYPES,
@@ -20,7 +20,7 @@ export const ec2AmiDisallowPublicSharing = resourcePolicy({
   severity: "critical",
   tags: ["ami-guard", "practice-6-limit-sharing"],
   description:
-    "Blocks public AMIs (group all), AMIs shared with accounts, organizations or OUs outside the allow-list, launches of your own images that are public, and turning image block public access off.",
+    "Blocks public AMIs (group all), AMIs shared with accounts, organizations or OUs outside the allow-list, launches of your own images that are public, launches of your organisation's shared images whose launch permissions cannot be read, and turning image block public access off.",
   remediationSteps:
     "1. Remove group=all launch permissions and keep image block public access at block-new-sharing in every region. 2. Share only with allowedAccounts, allowedOrganizations or allowedOrganizationalUnits. 3. Make any public image of yours private (aws ec2 modify-image-attribute --launch-permission Remove=[{Group=all}]).",
   configSchema: configSchema([
@@ -28,6 +28,7 @@ export const ec2AmiDisallowPublicSharing = resourcePolicy({
     "allowedOrganizations",
     "allowedOrganizationalUnits",
     "trustedOwners",
+    "ownerReadRoles",
   ]),
   types: [
     ...USERS,
@@ -92,15 +93,8 @@ export const ec2AmiDisallowPublicSharing = resourcePolicy({
         continue;
       }
       if (o.kind !== "facts") continue;
-      // Provider images (amazon, aws-marketplace, aws-backup-vault) are AWS's to share; every other image's
-      // launch permissions are read, and a read that fails for an image that may be ours fails closed.
-      const sharing: LaunchPermissionsResult =
-        o.facts.ownerAlias !== undefined
-          ? { kind: "not-owner" }
-          : typeof src === "string"
-            ? { kind: "error", cause: src }
-            : await src.launchPermissions(o.facts, o.region, ownedBySettings(o.facts, s));
-      for (const f of judgeSharing(o.facts, s, sharing, o.region))
+      // Only the owner can read launch permissions: a shared image's are read through ownerReadRoles.
+      for (const f of await judgeSharingAsSeen(o.facts, o.region, s, src))
         report(`${f.message} (${o.use.path}) Fix: ${f.fix}`);
     }
   },

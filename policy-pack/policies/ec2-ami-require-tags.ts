@@ -1,5 +1,6 @@
-import { resourcePolicy, judgeUses } from "../core/policy";
-import { RULES, judgeTagMap, judgeTags } from "../core/rules";
+import { amiSource, failedClosed, lookUpUses, resourcePolicy } from "../core/policy";
+import { judgeTagsAsSeen } from "../core/owner";
+import { RULES, judgeTagMap } from "../core/rules";
 import { configSchema } from "../core/settings";
 import { MAKERS, USERS, madeImages } from "../core/resources";
 import { UNKNOWN } from "../core/values";
@@ -11,10 +12,10 @@ export const ec2AmiRequireTags = resourcePolicy({
   severity: "low",
   tags: ["ami-guard", "practice-5-tagging"],
   description:
-    "Blocks resources that launch an AMI without the required tags (or with tag values that are not allowed, such as an image that is not approved), and resources that make AMIs without the required tag keys.",
+    "Blocks resources that launch an AMI without the required tags (or with tag values that are not allowed, such as an image that is not approved), and resources that make AMIs without the required tag keys. A shared image is judged on its owner's tags, read through ownerReadRoles.",
   remediationSteps:
     "1. Tag every image your pipeline makes with the required keys (for example Version, Environment, Approved). 2. Approve an image by setting its Approved tag only after it passed scanning and tests. 3. Launch only approved, tagged images.",
-  configSchema: configSchema(["requiredTags", "allowedTagValues", "tagExemptOwners"]),
+  configSchema: configSchema(["requiredTags", "allowedTagValues", "tagExemptOwners", "ownerReadRoles"]),
   // Unlisted types are not scanned here: a tag is a fact about an image your pipeline made, not a way around.
   types: [...USERS, ...MAKERS],
   async validate(view, report) {
@@ -31,6 +32,13 @@ export const ec2AmiRequireTags = resourcePolicy({
         report(`${f.message} Fix: ${f.fix}`);
       }
     }
-    await judgeUses(view, report, ["deploy"], (facts) => judgeTags(facts, s), "the tags");
+    // Tags are per account: a shared image is judged on its owner's tags where ownerReadRoles maps its owner.
+    const src = amiSource();
+    for (const o of await lookUpUses(view, ["deploy"])) {
+      if (o.kind === "failed") report(failedClosed("the tags", o));
+      if (o.kind !== "facts") continue;
+      for (const f of await judgeTagsAsSeen(o.facts, o.region, s, src))
+        report(`${f.message} (${o.use.path}) Fix: ${f.fix}`);
+    }
   },
 });

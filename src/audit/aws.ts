@@ -50,6 +50,7 @@ import {
   type RegionGuardrails,
   type TrailFacts,
 } from "./guardrails";
+import { memoizeCredentials, type CredentialsProvider } from "../../policy-pack/core/assume-role";
 import type { ImageUse, OwnedImage, RawImage, RegionScan } from "./judge";
 import { mapLimit } from "./limit";
 import { resolveParameterUses } from "./parameters";
@@ -108,7 +109,7 @@ export class Calls {
 export class AccountClients {
   private readonly cache = new Map<string, unknown>();
   /** The assumed role's credentials, shared by every client of the account (one AssumeRole per expiry). */
-  readonly credentials?: () => Promise<AwsCredentials>;
+  readonly credentials?: CredentialsProvider;
 
   constructor(
     private readonly options: ClientOptions,
@@ -116,7 +117,7 @@ export class AccountClients {
     baseRegion?: string,
   ) {
     if (roleArn) {
-      this.credentials = memoize(
+      this.credentials = memoizeCredentials(
         fromTemporaryCredentials({
           params: { RoleArn: roleArn, RoleSessionName: "ami-guard-audit", DurationSeconds: 3600 },
           clientConfig: {
@@ -177,31 +178,6 @@ export class AccountClients {
     for (const c of this.cache.values()) (c as { destroy(): void }).destroy();
     this.cache.clear();
   }
-}
-
-type AwsCredentials = Awaited<ReturnType<ReturnType<typeof fromTemporaryCredentials>>>;
-
-/** Shares one credentials promise until five minutes before it expires; a failure is not cached. */
-function memoize(provider: () => Promise<AwsCredentials>): () => Promise<AwsCredentials> {
-  let current: Promise<AwsCredentials> | undefined;
-  let refreshAt = 0;
-  return () => {
-    if (!current || Date.now() >= refreshAt) {
-      refreshAt = Number.POSITIVE_INFINITY;
-      const p = provider().then(
-        (c) => {
-          refreshAt = c.expiration ? c.expiration.getTime() - 300_000 : Number.POSITIVE_INFINITY;
-          return c;
-        },
-        (e: unknown) => {
-          if (current === p) current = undefined;
-          throw e;
-        },
-      );
-      current = p;
-    }
-    return current;
-  };
 }
 
 /** The region the SDK would use: AWS_REGION, else the region of the profile (AWS_PROFILE) in the shared config. */

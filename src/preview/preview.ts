@@ -19,6 +19,7 @@ import type {
 } from "../analyzer/types";
 import { InventoryError, readInventory } from "../../policy-pack/core/lookup";
 import { readReferenceInventory } from "../../policy-pack/core/references";
+import { readOwnerViews } from "../../policy-pack/core/owner";
 import { buildPolicyConfig, readPolicyConfigFile } from "./policy-config";
 import { isOwnProject, policyConfigForStack } from "./stack-policy-config";
 import { findProjectRoot, readProject, readStackConfig, resolveProgram, type Project } from "./project";
@@ -284,6 +285,7 @@ export async function runPreview(opts: PreviewOptions): Promise<PreviewReport> {
     try {
       readInventory(inventory);
       readReferenceInventory(inventory);
+      readOwnerViews(inventory);
     } catch (e) {
       if (e instanceof InventoryError) throw new UserError(e.message.replace(inventory, rel(inventory)));
       throw e;

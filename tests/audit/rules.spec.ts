@@ -161,6 +161,7 @@ const settingsArb: fc.Arbitrary<AmiGuardSettings> = fc.record({
   allowedOrganizations: fc.constant<string[]>([]),
   allowedOrganizationalUnits: fc.constant<string[]>([]),
   allowedKmsKeys: fc.subarray([GOLDEN_KEY]),
+  ownerReadRoles: fc.constant<Record<string, string>>({}),
 });
 
 describe("audit judging", () => {
