@@ -11,6 +11,7 @@ import { AmiAuditor, auditorBundlePath } from "./components/ami-auditor";
 import { AmiActivityAlarms } from "./components/ami-activity-alarms";
 import { AmiEncryptionKey } from "./components/ami-encryption-key";
 import { AmiIamRoles } from "./components/ami-iam-roles";
+import { AmiOwnerReadRole } from "./components/ami-owner-read-role";
 import { AmiScanning } from "./components/ami-scanning";
 import { AuditTrail } from "./components/audit-trail";
 import { GoldenImagePipeline } from "./components/golden-image-pipeline";
@@ -99,56 +100,67 @@ const guardrails = new AccountGuardrails("guardrails", {
   accountId,
   allowedImagesState: config.guardrails.allowedImagesState,
   allowedImageProviders: config.guardrails.allowedImageProviders,
-  maxImageAgeDays: config.pipeline.amiMaxAgeDays,
+  maxImageAgeDays: config.ami.maxAgeDays,
   snapshotBlockPublicAccessState: config.guardrails.snapshotBlockPublicAccessState,
   recycleBinRetentionDays: config.guardrails.recycleBinRetentionDays,
   tags,
 });
 
-const pipeline = new GoldenImagePipeline(
-  "golden-image",
-  {
-    region: config.region,
-    partition,
-    accountId,
-    environment: config.environment,
-    parentImage: config.pipeline.parentImage,
-    recipeVersion: config.pipeline.recipeVersion,
-    components: config.pipeline.recipeComponents,
-    rootDeviceName: config.pipeline.rootDeviceName,
-    rootVolumeSizeGiB: config.pipeline.rootVolumeSizeGiB,
-    keyArn: key.keyArn,
-    instanceProfileName: roles.builderInstanceProfileName,
-    instanceTypes: config.pipeline.builderInstanceTypes,
-    sharing: config.sharing,
-    approvedTag: config.pipeline.approvedTag,
-    scheduleExpression: config.pipeline.scheduleExpression,
-    deprecateAfterDays: config.pipeline.deprecateAfterDays,
-    tags,
-  },
-  { dependsOn: [key, guardrails] },
-);
+// What the account is in the estate decides what it composes (accountRole in the stack file).
+const pipeline = config.pipeline
+  ? new GoldenImagePipeline(
+      "golden-image",
+      {
+        region: config.region,
+        partition,
+        accountId,
+        environment: config.environment,
+        parentImage: config.pipeline.parentImage,
+        recipeVersion: config.pipeline.recipeVersion,
+        components: config.pipeline.recipeComponents,
+        rootDeviceName: config.ami.rootDeviceName,
+        rootVolumeSizeGiB: config.ami.rootVolumeSizeGiB,
+        keyArn: key.keyArn,
+        instanceProfileName: roles.builderInstanceProfileName,
+        instanceTypes: config.pipeline.builderInstanceTypes,
+        sharing: config.sharing,
+        approvedTag: config.pipeline.approvedTag,
+        scheduleExpression: config.pipeline.scheduleExpression,
+        deprecateAfterDays: config.pipeline.deprecateAfterDays,
+        tags,
+      },
+      { dependsOn: [key, guardrails] },
+    )
+  : undefined;
 
-const fleet = new ImmutableFleet(
-  "fleet",
-  {
-    environment: config.environment,
-    imageId: config.fleet.ami.kind === "pipeline" ? pipeline.imageId : config.fleet.ami.imageId,
-    keyArn: key.keyArn,
-    instanceType: config.fleet.instanceType,
-    rootDeviceName: config.pipeline.rootDeviceName,
-    rootVolumeSizeGiB: config.pipeline.rootVolumeSizeGiB,
-    minSize: config.fleet.minSize,
-    maxSize: config.fleet.maxSize,
-    desiredCapacity: config.fleet.desiredCapacity,
-    subnetIds: config.fleet.subnetIds,
-    availabilityZones: config.fleet.availabilityZones,
-    securityGroupIds: config.fleet.securityGroupIds,
-    minHealthyPercentage: config.fleet.minHealthyPercentage,
-    tags,
-  },
-  { dependsOn: [key] },
-);
+const fleetConfig = config.fleet;
+const fleet = fleetConfig
+  ? new ImmutableFleet(
+      "fleet",
+      {
+        environment: config.environment,
+        imageId: fleetConfig.ami.kind === "image" ? fleetConfig.ami.imageId : pipeline!.imageId,
+        keyArn: key.keyArn,
+        instanceType: fleetConfig.instanceType,
+        rootDeviceName: config.ami.rootDeviceName,
+        rootVolumeSizeGiB: config.ami.rootVolumeSizeGiB,
+        minSize: fleetConfig.minSize,
+        maxSize: fleetConfig.maxSize,
+        desiredCapacity: fleetConfig.desiredCapacity,
+        subnetIds: fleetConfig.subnetIds,
+        availabilityZones: fleetConfig.availabilityZones,
+        securityGroupIds: fleetConfig.securityGroupIds,
+        minHealthyPercentage: fleetConfig.minHealthyPercentage,
+        tags,
+      },
+      { dependsOn: [key] },
+    )
+  : undefined;
+
+// The image-build account lets the organisation's deployers read its images' tags and launch permissions.
+const ownerRead = config.estate.ownerReadRole
+  ? new AmiOwnerReadRole("owner-read", { partition, trust: config.estate.ownerReadRole, tags })
+  : undefined;
 
 const auditor = new AmiAuditor("auditor", {
   account,
@@ -180,11 +192,13 @@ export const trailBucketName = audit.bucketName;
 export const trailLogGroupName = audit.logGroupName;
 export const alarmTopicArn = alarms.topicArn;
 export const allowedImagesState = guardrails.allowedImagesState;
-export const imagePipelineArn = pipeline.pipelineArn;
-export const goldenImageId = pipeline.imageId;
-export const goldenImageDeprecationTime = pipeline.deprecationTime;
-export const fleetImageId = fleet.imageId;
-export const fleetAutoScalingGroupName = fleet.autoScalingGroupName;
+export const accountRole = config.estate.role;
+export const imagePipelineArn = pipeline?.pipelineArn;
+export const goldenImageId = pipeline?.imageId;
+export const goldenImageDeprecationTime = pipeline?.deprecationTime;
+export const fleetImageId = fleet?.imageId;
+export const fleetAutoScalingGroupName = fleet?.autoScalingGroupName;
+export const ownerReadRoleArn = ownerRead?.roleArn;
 export const organizationPolicyId = organization?.policyId;
 export const auditorFunctionName = auditor.functionName;
 export const auditorDeadLetterQueueUrl = auditor.deadLetterQueueUrl;

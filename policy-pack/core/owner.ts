@@ -319,14 +319,30 @@ export async function seenBy(
   return { kind: "caller", facts, sharing };
 }
 
-/** The tag rule on the view that counts: the owner's where configured, else this account's (saying what it cannot see). */
-export async function judgeTagsAsSeen(
+/**
+ * Pure: what `callerAccount` (known to the audit) sees of an image it uses, given the owner's view where it was
+ * read. The pack, which does not know its own account, decides with {@link seenBy} instead.
+ */
+export function seenFrom(
   facts: AmiFacts,
-  region: string,
-  s: AmiGuardSettings,
-  src: AmiSource | string,
-): Promise<Finding[]> {
-  const seen = await seenBy(facts, region, s, src);
+  callerAccount: string,
+  settings: AmiGuardSettings,
+  view: OwnerView | undefined,
+): Seen {
+  const account = facts.ownerId;
+  if (facts.ownerAlias !== undefined || account === undefined || account === callerAccount)
+    return { kind: "caller", facts };
+  const roleArn = settings.ownerReadRoles[account];
+  if (roleArn === undefined) return { kind: "hidden", facts, account };
+  if (!view)
+    return { kind: "failed", account, via: `role ${roleArn}`, cause: "the owner's view was not read" };
+  return view.kind === "owner"
+    ? { kind: "owner", facts: view.facts, via: view.via }
+    : { kind: "failed", account, via: view.via, cause: view.cause };
+}
+
+/** Pure: the tag rule on the view that counts (the owner's where read; what is hidden, said so). */
+export function judgeTagsSeen(seen: Seen, imageId: string, region: string, s: AmiGuardSettings): Finding[] {
   switch (seen.kind) {
     case "owner":
     case "caller":
@@ -334,8 +350,37 @@ export async function judgeTagsAsSeen(
     case "hidden":
       return judgeHiddenTags(seen.facts, seen.account, s);
     case "failed":
-      return [ownerViewFailed(RULES.untagged, facts.imageId, seen.account, seen.via, region, seen.cause)];
+      return [ownerViewFailed(RULES.untagged, imageId, seen.account, seen.via, region, seen.cause)];
   }
+}
+
+/** Pure: the sharing rule on the view that counts (the owner's launch permissions where read). */
+export function judgeSharingSeen(
+  seen: Seen,
+  imageId: string,
+  region: string,
+  s: AmiGuardSettings,
+): Finding[] {
+  switch (seen.kind) {
+    case "owner":
+      return judgeSharing(seen.facts, s);
+    case "caller":
+      return seen.sharing ? judgeSharing(seen.facts, s, seen.sharing, region) : judgeSharing(seen.facts, s);
+    case "hidden":
+      return [...judgeSharing(seen.facts, s), ...judgeHiddenSharing(seen.facts, seen.account, s)];
+    case "failed":
+      return [ownerViewFailed(RULES.shared, imageId, seen.account, seen.via, region, seen.cause)];
+  }
+}
+
+/** The tag rule on the view that counts: the owner's where configured, else this account's (saying what it cannot see). */
+export async function judgeTagsAsSeen(
+  facts: AmiFacts,
+  region: string,
+  s: AmiGuardSettings,
+  src: AmiSource | string,
+): Promise<Finding[]> {
+  return judgeTagsSeen(await seenBy(facts, region, s, src), facts.imageId, region, s);
 }
 
 /** The sharing rule on the view that counts: the owner's launch permissions where configured. */
@@ -345,15 +390,5 @@ export async function judgeSharingAsSeen(
   s: AmiGuardSettings,
   src: AmiSource | string,
 ): Promise<Finding[]> {
-  const seen = await seenBy(facts, region, s, src);
-  switch (seen.kind) {
-    case "owner":
-      return judgeSharing(seen.facts, s);
-    case "caller":
-      return seen.sharing ? judgeSharing(seen.facts, s, seen.sharing, region) : judgeSharing(seen.facts, s);
-    case "hidden":
-      return [...judgeSharing(seen.facts, s), ...judgeHiddenSharing(seen.facts, seen.account, s)];
-    case "failed":
-      return [ownerViewFailed(RULES.shared, facts.imageId, seen.account, seen.via, region, seen.cause)];
-  }
+  return judgeSharingSeen(await seenBy(facts, region, s, src), facts.imageId, region, s);
 }

@@ -31,6 +31,9 @@ import {
 } from "./judge";
 import { mapLimit } from "./limit";
 import { scanGuardrails, scanImages, type AuditScope } from "./scope";
+import { readOwnerViews } from "./owners";
+import { sessionName } from "../../policy-pack/core/assume-role";
+import { AssumedRoleViews, type OwnerViewSource } from "../../policy-pack/core/owner";
 
 export interface AuditOptions {
   /** Regions to audit; empty means the default region (or every enabled region with allRegions). */
@@ -49,6 +52,18 @@ export interface AuditOptions {
   progress?: { add(n: number): void; tick(n?: number): void };
   /** What to audit: the whole account (default), some images by id, or the account guardrails only. */
   scope?: AuditScope;
+  /** Where owners' views come from (default: the ownerReadRoles, assumed once per role for the run). */
+  ownerViews?: OwnerViewSource;
+}
+
+/** In-use images by owner account (or AWS alias): the organisation view of the report. */
+export interface OwnerSummary {
+  /** Distinct images in use (per account and region) that this owner owns. */
+  imagesInUse: number;
+  /** Image findings about them. */
+  findings: number;
+  /** True when their tags and launch permissions were read as the owner sees them (ownerReadRoles). */
+  ownerView: boolean;
 }
 
 export interface AuditSummary {
@@ -66,6 +81,8 @@ export interface AuditSummary {
   /** Findings at or above failOn. */
   failing: number;
   config: string;
+  /** In-use images grouped by owner account. */
+  byOwner: Record<string, OwnerSummary>;
   apiCalls: Record<string, number>;
   errors: StepError[];
 }
@@ -98,6 +115,7 @@ export async function runAudit(o: AuditOptions): Promise<AuditReport> {
   const scans: RegionScan[] = [];
   const accounts: string[] = [];
   const regionsSeen = new Set<string>();
+  const ownerViews = o.ownerViews ?? new AssumedRoleViews({ sessionName: sessionName(process.env, "audit") });
 
   for (const roleArn of targets) {
     const clients = new AccountClients(o.client, roleArn, base);
@@ -134,6 +152,7 @@ export async function runAudit(o: AuditOptions): Promise<AuditReport> {
         ),
         scope.kind === "account" ? readTrails(calls, clients, account, regions[0]) : undefined,
       ]);
+      await readOwnerViews(calls, accountScans, o.config, ownerViews, o.concurrency);
       for (const scan of accountScans) {
         scans.push(scan);
         findings.push(
@@ -169,10 +188,43 @@ export async function runAudit(o: AuditOptions): Promise<AuditReport> {
     failOn: o.failOn,
     failing: sorted.filter((f) => severityRank(f.severity) >= threshold).length,
     config: o.config.source,
+    byOwner: byOwner(scans, sorted),
     apiCalls: Object.fromEntries(Object.entries(calls.count).sort(([a], [b]) => a.localeCompare(b))),
     errors: calls.errors,
   };
   return { findings: sorted, summary, inventory: inventoryOf(scans), parameters: parametersOf(scans) };
+}
+
+/** In-use images by owner (owned ones: the account itself; others: their OwnerId or AWS alias). */
+export function byOwner(
+  scans: readonly RegionScan[],
+  findings: readonly AuditFinding[],
+): Record<string, OwnerSummary> {
+  const out: Record<string, OwnerSummary> = {};
+  const ownerOf = new Map<string, string>();
+  for (const s of scans) {
+    const owned = new Set(s.owned.map((o) => o.image.ImageId));
+    for (const id of new Set(s.uses.map((u) => u.imageId))) {
+      const raw = s.used.get(id);
+      const owner = owned.has(id)
+        ? s.account
+        : typeof raw === "object"
+          ? String(raw.ImageOwnerAlias ?? raw.OwnerId ?? "(no owner)")
+          : raw === "not-found"
+            ? "(not found)"
+            : "(not read)";
+      ownerOf.set(`${s.account}/${s.region}/${id}`, owner);
+      const e = (out[owner] ??= { imagesInUse: 0, findings: 0, ownerView: false });
+      e.imagesInUse++;
+      for (const [k, v] of s.ownerViews ?? [])
+        if (k.endsWith(` ${id}`) && v.kind === "owner") e.ownerView = true;
+    }
+  }
+  for (const f of findings) {
+    const owner = f.imageId ? ownerOf.get(`${f.account}/${f.region}/${f.imageId}`) : undefined;
+    if (owner) out[owner].findings++;
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** The describe-images inventory: owned images with their LaunchPermissions (our extension), then images in use. */

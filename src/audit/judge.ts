@@ -21,6 +21,7 @@ import {
   type Severity,
 } from "../../policy-pack/core/rules";
 import type { ParameterValue } from "../../policy-pack/core/ssm";
+import { judgeSharingSeen, judgeTagsSeen, seenFrom, type OwnerView } from "../../policy-pack/core/owner";
 import type { AuditConfig } from "./config";
 import {
   judgeRegionGuardrails,
@@ -60,6 +61,8 @@ export interface RegionScan {
   guardrails: RegionGuardrails;
   /** SSM parameters read to resolve launch template images (`resolve:ssm:`), for the exported inventory. */
   parameters?: ParameterValue[];
+  /** Owners' views of in-use images owned by other accounts (see owners.ts), by `${roleArn} ${imageId}`. */
+  ownerViews?: Map<string, OwnerView>;
 }
 
 export interface AuditFinding {
@@ -75,6 +78,34 @@ export interface AuditFinding {
   fix: string;
   /** The resources that still use the image, when it is in use. */
   usedBy?: string[];
+  /** The image's owner (account id, or AWS alias), for image findings: the report groups by it. */
+  owner?: string;
+}
+
+/**
+ * An image in use that `scan.account` may not own: the tag and sharing rules judge the view that counts — the
+ * owner's (read through ownerReadRoles), or this account's, saying what it cannot see when another owns it.
+ */
+export function judgeUsedImage(f: AmiFacts, scan: RegionScan, cfg: AuditConfig, now: Date): Finding[] {
+  const out: Finding[] = [];
+  const seen = (rule: string) => {
+    const s = cfg.settingsFor(rule);
+    const role = f.ownerId ? s.ownerReadRoles[f.ownerId] : undefined;
+    const view = role ? scan.ownerViews?.get(`${role} ${f.imageId}`) : undefined;
+    return { s, seen: seenFrom(f, scan.account, s, view) };
+  };
+  if (cfg.enabled(RULES.untrusted)) out.push(...judgeTrust(f, cfg.settingsFor(RULES.untrusted)));
+  if (cfg.enabled(RULES.unencrypted)) out.push(...judgeEncryption(f, cfg.settingsFor(RULES.unencrypted)));
+  if (cfg.enabled(RULES.untagged)) {
+    const t = seen(RULES.untagged);
+    out.push(...judgeTagsSeen(t.seen, f.imageId, scan.region, t.s));
+  }
+  if (cfg.enabled(RULES.shared)) {
+    const t = seen(RULES.shared);
+    out.push(...judgeSharingSeen(t.seen, f.imageId, scan.region, t.s));
+  }
+  if (cfg.enabled(RULES.stale)) out.push(...judgeFreshness(f, cfg.settingsFor(RULES.stale), now));
+  return out;
 }
 
 /** Every AMI rule, each judged with its own policy's settings (judgeAmi's rules, in its order). */
@@ -110,7 +141,7 @@ export function judgeRegionImages(scan: RegionScan, cfg: AuditConfig, now: Date)
     usedBy.set(u.imageId, list);
   }
   const out: AuditFinding[] = [];
-  const add = (imageId: string, findings: Finding[]) => {
+  const add = (imageId: string, findings: Finding[], owner?: string) => {
     const inUse = usedBy.get(imageId);
     for (const f of findings) {
       const stillUsed = inUse && (f.rule === RULES.stale || f.rule === RULES.missing);
@@ -126,6 +157,7 @@ export function judgeRegionImages(scan: RegionScan, cfg: AuditConfig, now: Date)
           : f.message,
         fix: f.fix,
         ...(inUse ? { usedBy: [...inUse] } : {}),
+        ...(owner ? { owner } : {}),
       });
     }
   };
@@ -142,7 +174,7 @@ export function judgeRegionImages(scan: RegionScan, cfg: AuditConfig, now: Date)
     const sharing: LaunchPermissionsResult = o.launchPermissions
       ? { kind: "known", permissions: o.launchPermissions }
       : { kind: "error", cause: o.launchPermissionsError ?? "its launch permissions were not read" };
-    add(facts.imageId, judgeImage(facts, cfg, now, sharing, scan.region));
+    add(facts.imageId, judgeImage(facts, cfg, now, sharing, scan.region), scan.account);
   }
   for (const [imageId, got] of [...scan.used].sort(([a], [b]) => a.localeCompare(b))) {
     if (seen.has(imageId) || got === "error") continue;
@@ -152,7 +184,7 @@ export function judgeRegionImages(scan: RegionScan, cfg: AuditConfig, now: Date)
       continue;
     }
     const facts = factsFromImage({ ...got, LaunchPermissions: undefined });
-    if (facts) add(imageId, judgeImage(facts, cfg, now));
+    if (facts) add(imageId, judgeUsedImage(facts, scan, cfg, now), facts.ownerAlias ?? facts.ownerId);
   }
   return out;
 }

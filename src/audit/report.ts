@@ -93,6 +93,7 @@ export function toJson(report: AuditReport): string {
     fix: f.fix,
     resource: f.resource,
     ...(f.usedBy ? { usedBy: f.usedBy } : {}),
+    ...(f.owner && f.owner !== f.account ? { ownerAccount: f.owner } : {}),
   }));
   return JSON.stringify({ findings, summary: report.summary }, null, 2) + "\n";
 }
@@ -155,6 +156,21 @@ export function toTable(report: AuditReport, width = 100): string {
       lines.push(...wrap(f.message, width, "      "));
       lines.push(...wrap(`Fix: ${f.fix}`, width, "      "));
     });
+    lines.push("");
+  }
+  const owners = Object.entries(s.byOwner ?? {});
+  if (owners.length > 0) {
+    lines.push("IN USE, BY OWNER ACCOUNT");
+    for (const [owner, o] of owners) {
+      const view = o.ownerView ? " (tags and launch permissions read as the owner sees them)" : "";
+      lines.push(
+        ...wrap(
+          `${owner}: ${plural(o.imagesInUse, "image")} in use, ${plural(o.findings, "finding")}${view}`,
+          width,
+          "  ",
+        ),
+      );
+    }
     lines.push("");
   }
   const counts = SEVERITIES.slice()
@@ -227,6 +243,7 @@ export function toSarif(report: AuditReport, version: string): string {
       region: f.region,
       ...(f.imageId ? { imageId: f.imageId } : {}),
       ...(f.usedBy ? { usedBy: f.usedBy } : {}),
+      ...(f.owner ? { ownerAccount: f.owner } : {}),
     },
   }));
   const s = report.summary;

@@ -5,6 +5,7 @@
  * stack file. Nothing here touches the Pulumi engine, so it is tested without mocks.
  */
 import { ConfigError } from "./errors";
+import { parseEstate } from "./estate";
 
 /** The config namespace of this project (the `name` in Pulumi.yaml). */
 export const NAMESPACE = "ami-guard";
@@ -12,6 +13,15 @@ export const NAMESPACE = "ami-guard";
 export type AllowedImagesState = "audit-mode" | "enabled";
 export type SnapshotBlockPublicAccessState = "block-all-sharing" | "block-new-sharing";
 export type InspectorResourceType = "EC2" | "ECR";
+
+/**
+ * What the stack's account is in an organisation's estate, and so which components it composes:
+ * `standalone` builds and launches its own images (pipeline and fleet); `image-build` builds and shares the
+ * golden images and provisions the owner read role (no fleet); `workload` launches the shared golden image
+ * (fleet, no pipeline). Guardrails, key, roles, trail, alarms and scanning are in every account.
+ */
+export type AccountRole = "standalone" | "image-build" | "workload";
+export const ACCOUNT_ROLES: readonly AccountRole[] = ["standalone", "image-build", "workload"];
 
 /** Where the fleet's AMI comes from: the image this stack's own pipeline builds, or a fixed AMI id. */
 export type FleetAmiSource =
@@ -26,6 +36,24 @@ export interface AmiGuardConfig {
   readonly region: string;
   /** Environment label: the `Environment` tag on everything, and on every AMI made. */
   readonly environment: string;
+  /** The account's place in the estate, and what it shares with the rest of it. */
+  readonly estate: {
+    readonly role: AccountRole;
+    /** Owner account → its owner read role: the pack's `ownerReadRoles` for this stack. */
+    readonly ownerReadRoles: Readonly<Record<string, string>>;
+    /** image-build: who may assume this account's owner read role. */
+    readonly ownerReadRole?: {
+      readonly organizationId: string;
+      readonly organizationPaths: readonly string[];
+      readonly principalArnPatterns: readonly string[];
+    };
+  };
+  /** The AMIs this account uses or makes: root device and size, and the maximum age (every role). */
+  readonly ami: {
+    readonly rootDeviceName: string;
+    readonly rootVolumeSizeGiB: number;
+    readonly maxAgeDays: number;
+  };
   readonly key: {
     readonly deletionWindowDays: number;
     readonly createAutoScalingServiceLinkedRole: boolean;
@@ -58,7 +86,8 @@ export interface AmiGuardConfig {
     readonly snapshotBlockPublicAccessState: SnapshotBlockPublicAccessState;
     readonly recycleBinRetentionDays: number;
   };
-  readonly pipeline: {
+  /** Undefined for a workload stack (it launches the image-build account's images). */
+  readonly pipeline?: {
     readonly parentImage: string;
     readonly recipeVersion: string;
     readonly recipeComponents: readonly string[];
@@ -74,7 +103,8 @@ export interface AmiGuardConfig {
     /** Value of the `Approved` tag on the AMIs this pipeline distributes. */
     readonly approvedTag: "true" | "false";
   };
-  readonly fleet: {
+  /** Undefined for an image-build stack (it builds and shares; the workload accounts launch). */
+  readonly fleet?: {
     readonly ami: FleetAmiSource;
     readonly instanceType: string;
     readonly minSize: number;
@@ -101,6 +131,15 @@ export interface AmiGuardConfig {
 /** Every key of the `ami-guard` namespace, with a one-line description (the docs table mirrors it). */
 export const CONFIG_KEYS = {
   environment: "Environment label (Environment tag on resources and AMIs).",
+  accountRole:
+    "`standalone` (pipeline and fleet), `image-build` (pipeline, publisher, owner read role; no fleet) or `workload` (fleet of the shared golden image; no pipeline).",
+  ownerReadRoles:
+    "Owner account id → its owner read role ARN (an object): the pack's ownerReadRoles for this stack (workload).",
+  ownerReadRoleOrgId: "image-build: organization id (o-…) whose principals may assume the owner read role.",
+  ownerReadRoleOrgPaths:
+    "image-build: aws:PrincipalOrgPaths patterns narrowing them (default []: the organisation).",
+  ownerReadRolePrincipalArnPatterns:
+    "image-build: aws:PrincipalArn patterns of the deploy principals that may assume it.",
   parentImage: "Image Builder managed parent image ARN owned by `aws`, semantic-version wildcard.",
   recipeVersion: "Image recipe semantic version (x.y.z); also the AMI `Version` tag.",
   recipeComponents: "AWS-managed Image Builder component names run by the recipe.",
@@ -239,93 +278,163 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     "a lower-case label (2-16 chars)",
   );
 
-  const parentImage = str(
-    "parentImage",
-    (v) =>
-      /^arn:aws[a-z-]*:imagebuilder:[a-z0-9-]+:aws:image\/[a-z0-9-]+\/(x\.x\.x|[0-9]+\.x\.x|[0-9]+\.[0-9]+\.x)$/.test(
-        v,
-      ),
-    "an Image Builder managed image ARN owned by aws with a semantic-version wildcard " +
-      "(arn:aws:imagebuilder:<region>:aws:image/<name>/x.x.x)",
-  );
-  const parentRegion = parentImage.split(":")[3];
-  if (parentRegion !== region)
-    fail(q("parentImage"), `must be in aws:region ${region}, got region ${parentRegion}`);
-  const recipeVersion = str(
-    "recipeVersion",
-    (v) => /^[0-9]+\.[0-9]+\.[0-9]+$/.test(v),
-    "a semantic version x.y.z",
-  );
-  const recipeComponents = list(
-    "recipeComponents",
-    (v) => /^[a-z0-9][a-z0-9-]{0,126}$/.test(v),
-    "an AWS-managed Image Builder component name",
-    { nonEmpty: true },
-  );
+  const accountRole = oneOf("accountRole", ACCOUNT_ROLES);
+  const composesPipeline = accountRole !== "workload";
+  const composesFleet = accountRole !== "image-build";
+  /** Keys of a component the role does not compose must not be set (a stack file would say what is not built). */
+  const unused = (keys: readonly ConfigKey[], why: string) => {
+    for (const k of keys)
+      if (raw[q(k)] !== undefined)
+        fail(q(k), `is not used when accountRole is ${accountRole} (${why}): remove it`);
+  };
+  const estate = parseEstate(raw, accountRole, q, fail, list);
   const rootDeviceName = str(
     "rootDeviceName",
     (v) => /^\/dev\/(xvd|sd|nvme)[a-z0-9]{1,4}$/.test(v),
     "a device name like /dev/xvda",
   );
   const rootVolumeSizeGiB = int("rootVolumeSizeGiB", 1, 16384);
-  const builderInstanceTypes = list(
-    "builderInstanceTypes",
-    (v) => /^[a-z0-9-]+\.[a-z0-9]+$/.test(v),
-    "an instance type",
-    {
-      nonEmpty: true,
-    },
-  );
-  const patchCadenceDays = int("patchCadenceDays", 1, 31);
   const amiMaxAgeDays = int("amiMaxAgeDays", 1, 3650);
-  const deprecateAfterDays = 2 * patchCadenceDays;
-  if (amiMaxAgeDays < deprecateAfterDays) {
-    fail(
-      q("amiMaxAgeDays"),
-      `must be at least two patch cadences (${deprecateAfterDays} days for patchCadenceDays ${patchCadenceDays}), got ${amiMaxAgeDays}`,
-    );
-  }
-  const approvedTag = oneOf("amiApprovedTag", ["true", "false"] as const);
+  const ami = { rootDeviceName, rootVolumeSizeGiB, maxAgeDays: amiMaxAgeDays };
 
-  const fleetAmiRaw = str(
-    "fleetAmi",
-    (v) => v === "pipeline" || AMI_ID.test(v),
-    "`pipeline` or an AMI id (ami- + 8 or 17 hex digits)",
-  );
-  const ami: FleetAmiSource =
-    fleetAmiRaw === "pipeline" ? { kind: "pipeline" } : { kind: "image", imageId: fleetAmiRaw };
-  const instanceType = str("fleetInstanceType", (v) => /^[a-z0-9-]+\.[a-z0-9]+$/.test(v), "an instance type");
-  const minSize = int("fleetMinSize", 0, 1000);
-  const maxSize = int("fleetMaxSize", 1, 1000);
-  const desiredCapacity = int("fleetDesiredCapacity", 0, 1000);
-  if (minSize > maxSize) fail(q("fleetMinSize"), `must not exceed fleetMaxSize (${maxSize}), got ${minSize}`);
-  if (desiredCapacity < minSize || desiredCapacity > maxSize) {
-    fail(
-      q("fleetDesiredCapacity"),
-      `must be between fleetMinSize (${minSize}) and fleetMaxSize (${maxSize}), got ${desiredCapacity}`,
+  const pipeline = composesPipeline ? parsePipeline() : undefined;
+  if (!composesPipeline)
+    unused(["parentImage", "recipeVersion", "patchCadenceDays", "amiApprovedTag"], "it builds no images");
+  function parsePipeline() {
+    const parentImage = str(
+      "parentImage",
+      (v) =>
+        /^arn:aws[a-z-]*:imagebuilder:[a-z0-9-]+:aws:image\/[a-z0-9-]+\/(x\.x\.x|[0-9]+\.x\.x|[0-9]+\.[0-9]+\.x)$/.test(
+          v,
+        ),
+      "an Image Builder managed image ARN owned by aws with a semantic-version wildcard " +
+        "(arn:aws:imagebuilder:<region>:aws:image/<name>/x.x.x)",
     );
-  }
-  const subnetIds = list("fleetSubnetIds", (v) => /^subnet-[0-9a-f]{8,17}$/.test(v), "a subnet id");
-  const availabilityZones = list(
-    "fleetAvailabilityZones",
-    (v) => v.startsWith(region) && /^[a-z0-9-]+[a-z]$/.test(v),
-    `an Availability Zone of ${region}`,
-  );
-  if (subnetIds.length === 0 && availabilityZones.length === 0) {
-    fail(
-      q("fleetAvailabilityZones"),
-      "give fleetSubnetIds, or fleetAvailabilityZones for the default VPC (both are empty)",
+    const parentRegion = parentImage.split(":")[3];
+    if (parentRegion !== region)
+      fail(q("parentImage"), `must be in aws:region ${region}, got region ${parentRegion}`);
+    const recipeVersion = str(
+      "recipeVersion",
+      (v) => /^[0-9]+\.[0-9]+\.[0-9]+$/.test(v),
+      "a semantic version x.y.z",
     );
+    const recipeComponents = list(
+      "recipeComponents",
+      (v) => /^[a-z0-9][a-z0-9-]{0,126}$/.test(v),
+      "an AWS-managed Image Builder component name",
+      { nonEmpty: true },
+    );
+    const builderInstanceTypes = list(
+      "builderInstanceTypes",
+      (v) => /^[a-z0-9-]+\.[a-z0-9]+$/.test(v),
+      "an instance type",
+      {
+        nonEmpty: true,
+      },
+    );
+    const patchCadenceDays = int("patchCadenceDays", 1, 31);
+    const deprecateAfterDays = 2 * patchCadenceDays;
+    if (amiMaxAgeDays < deprecateAfterDays) {
+      fail(
+        q("amiMaxAgeDays"),
+        `must be at least two patch cadences (${deprecateAfterDays} days for patchCadenceDays ${patchCadenceDays}), got ${amiMaxAgeDays}`,
+      );
+    }
+    const approvedTag = oneOf("amiApprovedTag", ["true", "false"] as const);
+    return {
+      parentImage,
+      recipeVersion,
+      recipeComponents,
+      rootDeviceName,
+      rootVolumeSizeGiB,
+      builderInstanceTypes,
+      patchCadenceDays,
+      scheduleExpression: cadenceToCron(patchCadenceDays),
+      deprecateAfterDays,
+      amiMaxAgeDays,
+      approvedTag,
+    };
   }
-  if (subnetIds.length > 0 && availabilityZones.length > 0) {
-    fail(q("fleetAvailabilityZones"), "must be [] when fleetSubnetIds is set (the subnets decide the zones)");
+
+  const fleet = composesFleet ? parseFleet() : undefined;
+  if (!composesFleet)
+    unused(
+      [
+        "fleetAmi",
+        "fleetInstanceType",
+        "fleetMinSize",
+        "fleetMaxSize",
+        "fleetDesiredCapacity",
+        "fleetAvailabilityZones",
+        "fleetMinHealthyPercentage",
+      ],
+      "the workload accounts launch the images it shares",
+    );
+  function parseFleet() {
+    const fleetAmiRaw = str(
+      "fleetAmi",
+      (v) => v === "pipeline" || AMI_ID.test(v),
+      "`pipeline` or an AMI id (ami- + 8 or 17 hex digits)",
+    );
+    if (fleetAmiRaw === "pipeline" && !composesPipeline)
+      fail(
+        q("fleetAmi"),
+        "a workload stack has no pipeline: give the id of the golden image the image-build account shares",
+      );
+    const fleetAmi: FleetAmiSource =
+      fleetAmiRaw === "pipeline" ? { kind: "pipeline" } : { kind: "image", imageId: fleetAmiRaw };
+    const instanceType = str(
+      "fleetInstanceType",
+      (v) => /^[a-z0-9-]+\.[a-z0-9]+$/.test(v),
+      "an instance type",
+    );
+    const minSize = int("fleetMinSize", 0, 1000);
+    const maxSize = int("fleetMaxSize", 1, 1000);
+    const desiredCapacity = int("fleetDesiredCapacity", 0, 1000);
+    if (minSize > maxSize)
+      fail(q("fleetMinSize"), `must not exceed fleetMaxSize (${maxSize}), got ${minSize}`);
+    if (desiredCapacity < minSize || desiredCapacity > maxSize) {
+      fail(
+        q("fleetDesiredCapacity"),
+        `must be between fleetMinSize (${minSize}) and fleetMaxSize (${maxSize}), got ${desiredCapacity}`,
+      );
+    }
+    const subnetIds = list("fleetSubnetIds", (v) => /^subnet-[0-9a-f]{8,17}$/.test(v), "a subnet id");
+    const availabilityZones = list(
+      "fleetAvailabilityZones",
+      (v) => v.startsWith(region) && /^[a-z0-9-]+[a-z]$/.test(v),
+      `an Availability Zone of ${region}`,
+    );
+    if (subnetIds.length === 0 && availabilityZones.length === 0) {
+      fail(
+        q("fleetAvailabilityZones"),
+        "give fleetSubnetIds, or fleetAvailabilityZones for the default VPC (both are empty)",
+      );
+    }
+    if (subnetIds.length > 0 && availabilityZones.length > 0) {
+      fail(
+        q("fleetAvailabilityZones"),
+        "must be [] when fleetSubnetIds is set (the subnets decide the zones)",
+      );
+    }
+    const securityGroupIds = list(
+      "fleetSecurityGroupIds",
+      (v) => /^sg-[0-9a-f]{8,17}$/.test(v),
+      "a security group id",
+    );
+    const minHealthyPercentage = int("fleetMinHealthyPercentage", 0, 100);
+    return {
+      ami: fleetAmi,
+      instanceType,
+      minSize,
+      maxSize,
+      desiredCapacity,
+      subnetIds,
+      availabilityZones,
+      securityGroupIds,
+      minHealthyPercentage,
+    };
   }
-  const securityGroupIds = list(
-    "fleetSecurityGroupIds",
-    (v) => /^sg-[0-9a-f]{8,17}$/.test(v),
-    "a security group id",
-  );
-  const minHealthyPercentage = int("fleetMinHealthyPercentage", 0, 100);
 
   const allowedImagesState = oneOf("allowedImagesState", ["audit-mode", "enabled"] as const);
   const allowedImageProviders = list(
@@ -407,6 +516,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     stackFile: file,
     region,
     environment,
+    estate,
+    ami,
     key: { deletionWindowDays, createAutoScalingServiceLinkedRole },
     roles,
     sharing: { accountIds, organizationArns, organizationalUnitArns },
@@ -424,30 +535,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
       snapshotBlockPublicAccessState,
       recycleBinRetentionDays,
     },
-    pipeline: {
-      parentImage,
-      recipeVersion,
-      recipeComponents,
-      rootDeviceName,
-      rootVolumeSizeGiB,
-      builderInstanceTypes,
-      patchCadenceDays,
-      scheduleExpression: cadenceToCron(patchCadenceDays),
-      deprecateAfterDays,
-      amiMaxAgeDays,
-      approvedTag,
-    },
-    fleet: {
-      ami,
-      instanceType,
-      minSize,
-      maxSize,
-      desiredCapacity,
-      subnetIds,
-      availabilityZones,
-      securityGroupIds,
-      minHealthyPercentage,
-    },
+    pipeline,
+    fleet,
     auditor: {
       scheduleExpression,
       regions: auditorRegions.length > 0 ? auditorRegions : [region],

@@ -40,13 +40,20 @@ export function policyConfigOf(
   allowedAccountIds: readonly string[],
 ): Record<string, Record<string, unknown>> {
   const trusted = [...new Set(["amazon", ...c.guardrails.allowedImageProviders, ...allowedAccountIds])];
+  const trustedOwners = trusted.filter((o) => OWNER.test(o));
+  // A workload stack reads shared images' tags and launch permissions through the owners' read roles; the
+  // sharing policy then also knows whose images are ours (it fails closed on an unmapped trusted owner).
+  const owners = Object.keys(c.estate.ownerReadRoles).length > 0;
+  const ownerReadRoles = owners ? { ownerReadRoles: { ...c.estate.ownerReadRoles } } : {};
   return {
-    [RULES.untrusted]: { trustedOwners: trusted.filter((o) => OWNER.test(o)) },
+    [RULES.untrusted]: { trustedOwners },
+    ...(owners ? { [RULES.untagged]: ownerReadRoles } : {}),
     [RULES.shared]: {
       allowedAccounts: [...c.sharing.accountIds],
       allowedOrganizations: [...c.sharing.organizationArns],
       allowedOrganizationalUnits: [...c.sharing.organizationalUnitArns],
+      ...(owners ? { trustedOwners, ...ownerReadRoles } : {}),
     },
-    [RULES.stale]: { maxAgeDays: c.pipeline.amiMaxAgeDays },
+    [RULES.stale]: { maxAgeDays: c.ami.maxAgeDays },
   };
 }

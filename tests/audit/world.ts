@@ -79,6 +79,8 @@ export interface World {
   /** Images that exist but nobody in `accounts` owns (AWS's, community), by region. */
   foreign?: Record<string, Pascal[]>;
   pageSize?: number;
+  /** As in AWS: an image's tags are visible only to its owner account (others see it untagged). */
+  tagsPerAccount?: boolean;
 }
 
 export const BASE_KEY = "AKIDTESTBASE";
@@ -165,8 +167,11 @@ export function worldHandlers(w: World): Record<string, Ec2Handler> {
         const missing = ids.filter((id) => !known.some((i) => i.ImageId === id));
         if (missing.length > 0)
           return ec2Error("InvalidAMIID.NotFound", `The image id '[${missing.join(", ")}]' does not exist`);
+        const caller = accountOf(r, w);
+        const seen = (i: Pascal) =>
+          w.tagsPerAccount && i.OwnerId !== caller ? { ...i, Tags: undefined } : i;
         return ec2Response("DescribeImages", {
-          imagesSet: known.filter((i) => ids.includes(String(i.ImageId))).map(imageToWire),
+          imagesSet: known.filter((i) => ids.includes(String(i.ImageId))).map((i) => imageToWire(seen(i))),
         });
       }
       if (listParam(r.params, "Owner")[0] !== "self")

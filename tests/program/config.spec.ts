@@ -18,7 +18,7 @@ describe("config validation (parseConfig)", function () {
       [30, 90, 365],
     );
     assert.deepEqual(
-      [d.pipeline.amiMaxAgeDays, s.pipeline.amiMaxAgeDays, p.pipeline.amiMaxAgeDays],
+      [d.pipeline!.amiMaxAgeDays, s.pipeline!.amiMaxAgeDays, p.pipeline!.amiMaxAgeDays],
       [30, 60, 90],
     );
     assert.deepEqual([d.alarms.emails.length, s.alarms.emails.length, p.alarms.emails.length], [1, 2, 3]);
@@ -27,10 +27,10 @@ describe("config validation (parseConfig)", function () {
     assert.deepEqual(p.sharing.organizationArns, [
       "arn:aws:organizations::111111111111:organization/o-exampleorgid",
     ]);
-    for (const c of [d, s, p]) assert.deepEqual(c.fleet.ami, { kind: "pipeline" });
+    for (const c of [d, s, p]) assert.deepEqual(c.fleet!.ami, { kind: "pipeline" });
     assert.deepEqual([d.scp.enabled, s.scp.enabled, p.scp.enabled], [false, false, true]);
-    assert.equal(d.pipeline.deprecateAfterDays, 14);
-    assert.equal(d.pipeline.scheduleExpression, "cron(0 3 ? * sun *)");
+    assert.equal(d.pipeline!.deprecateAfterDays, 14);
+    assert.equal(d.pipeline!.scheduleExpression, "cron(0 3 ? * sun *)");
     assert.equal(d.stackFile, "stacks/Pulumi.dev.yaml");
     assert.deepEqual([d.auditor.remediate, s.auditor.remediate, p.auditor.remediate], [true, false, false]);
     assert.deepEqual(d.auditor.regions, ["us-east-1"], "empty auditorRegions: the stack's region");
@@ -41,7 +41,7 @@ describe("config validation (parseConfig)", function () {
   it("accepts an AMI id for the fleet (8 or 17 hex digits)", function () {
     for (const id of ["ami-12345678", "ami-0123456789abcdef0"]) {
       const c = parseConfig({ ...dev(), "ami-guard:fleetAmi": id }, "dev");
-      assert.deepEqual(c.fleet.ami, { kind: "image", imageId: id });
+      assert.deepEqual(c.fleet!.ami, { kind: "image", imageId: id });
     }
   });
 
