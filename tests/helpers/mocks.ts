@@ -299,6 +299,7 @@ export function promiseOf<T>(o: pulumi.Input<T>): Promise<T> {
 export function loadStackConfig(
   stack: string,
   root = path.resolve(__dirname, "../.."),
+  stackFile = path.join(root, "stacks", `Pulumi.${stack}.yaml`),
 ): Record<string, string> {
   const project = parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
     name: string;
@@ -316,7 +317,6 @@ export function loadStackConfig(
       put(key, spec);
     }
   }
-  const stackFile = path.join(root, "stacks", `Pulumi.${stack}.yaml`);
   const stackDoc = parseYaml(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> };
   for (const [key, value] of Object.entries(stackDoc.config ?? {})) put(key, value);
   return out;

@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { requireBuiltPack, runCli } from "../helpers/engine";
+import { REPO, requireBuiltPack, runCli } from "../helpers/engine";
 import { image } from "../helpers/policy";
 
 interface Out {
@@ -16,6 +16,7 @@ interface Out {
 }
 
 const GOLDEN = "ami-0a1b2c3d4e5f60718";
+const stackFile = (stack: string) => path.join(REPO, "stacks", "estate", `Pulumi.${stack}.yaml`);
 const BUILD = "444444444444";
 const OU = "arn:aws:organizations::111111111111:ou/o-exampleorgid/ou-ab12-cdef3456";
 
@@ -55,7 +56,9 @@ describe("ami-guard preview across the estate (image-build and workload stacks)"
     (JSON.parse(stdout) as Out).diagnostics.filter((d) => d.level === "mandatory");
 
   it("build: the image-build stack passes its own pack (exit 0)", async () => {
-    const run = await runCli(["preview", "--stack", "build", "--json"], { timeoutMs: 120_000 });
+    const run = await runCli(["preview", "--stack", "build", "--config-file", stackFile("build"), "--json"], {
+      timeoutMs: 120_000,
+    });
     assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
     assert.deepEqual(mandatory(run.stdout), []);
   });
@@ -64,9 +67,21 @@ describe("ami-guard preview across the estate (image-build and workload stacks)"
     const file = inventory(dir, "good", { Version: "1.0.0", Environment: "build", Approved: "true" }, [
       { OrganizationalUnitArn: OU },
     ]);
-    const run = await runCli(["preview", "--stack", "workload", "--inventory", file, "--json"], {
-      timeoutMs: 120_000,
-    });
+    const run = await runCli(
+      [
+        "preview",
+        "--stack",
+        "workload",
+        "--config-file",
+        stackFile("workload"),
+        "--inventory",
+        file,
+        "--json",
+      ],
+      {
+        timeoutMs: 120_000,
+      },
+    );
     assert.equal(run.code, 0, run.stderr + run.stdout.slice(-3000));
     assert.deepEqual(mandatory(run.stdout), []);
   });
@@ -77,9 +92,21 @@ describe("ami-guard preview across the estate (image-build and workload stacks)"
       { OrganizationalUnitArn: OU },
       { UserId: "999999999999" },
     ]);
-    const run = await runCli(["preview", "--stack", "workload", "--inventory", file, "--json"], {
-      timeoutMs: 120_000,
-    });
+    const run = await runCli(
+      [
+        "preview",
+        "--stack",
+        "workload",
+        "--config-file",
+        stackFile("workload"),
+        "--inventory",
+        file,
+        "--json",
+      ],
+      {
+        timeoutMs: 120_000,
+      },
+    );
     assert.equal(run.code, 1, run.stderr + run.stdout.slice(-3000));
     const found = mandatory(run.stdout);
     const about = (policy: string, re: RegExp) =>

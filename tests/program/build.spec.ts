@@ -1,15 +1,18 @@
 /**
- * The image-build account's stack (stacks/Pulumi.build.yaml, accountRole image-build) under mocks: the
+ * The image-build account's stack (stacks/estate/Pulumi.build.yaml, accountRole image-build) under mocks: the
  * pipeline, the roles (publisher included) and the owner read role, and no fleet.
  */
 import assert from "node:assert/strict";
+import * as path from "node:path";
 import { OWNER_READ_ACTIONS } from "../../components/owner-read-role-policies";
 import { policyOf, runProgram, type ProgramRun } from "./program-checks";
+
+const ESTATE_FILE = path.resolve(__dirname, "../../stacks/estate/Pulumi.build.yaml");
 
 describe("stack build (image-build account): composed program under mocks", function () {
   let run: ProgramRun;
   before(async function () {
-    run = await runProgram("build", "444444444444");
+    run = await runProgram("build", "444444444444", ESTATE_FILE);
   });
 
   it("composes the pipeline and the owner read role, and no fleet", function () {

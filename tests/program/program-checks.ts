@@ -21,8 +21,8 @@ export interface ProgramRun {
   readonly outputs: Record<string, unknown>;
 }
 
-export async function runProgram(stack: string, accountId: string): Promise<ProgramRun> {
-  const config = loadStackConfig(stack);
+export async function runProgram(stack: string, accountId: string, stackFile?: string): Promise<ProgramRun> {
+  const config = loadStackConfig(stack, undefined, stackFile);
   const recorder = await installMocks({ config, stack, accountId });
   const modulePath = require.resolve("../../index");
   delete require.cache[modulePath];

@@ -1,14 +1,17 @@
 /**
- * A workload account's stack (stacks/Pulumi.workload.yaml, accountRole workload) under mocks: guardrails
+ * A workload account's stack (stacks/estate/Pulumi.workload.yaml, accountRole workload) under mocks: guardrails
  * trusting the image-build account, and a fleet launching the golden image it distributes; no pipeline.
  */
 import assert from "node:assert/strict";
+import * as path from "node:path";
 import { runProgram, type ProgramRun } from "./program-checks";
+
+const ESTATE_FILE = path.resolve(__dirname, "../../stacks/estate/Pulumi.workload.yaml");
 
 describe("stack workload (workload account): composed program under mocks", function () {
   let run: ProgramRun;
   before(async function () {
-    run = await runProgram("workload", "555555555555");
+    run = await runProgram("workload", "555555555555", ESTATE_FILE);
   });
 
   it("composes the guardrails and the fleet of the shared golden image, and no pipeline or owner read role", function () {
