@@ -81,8 +81,8 @@ export interface AuditSummary {
   /** Findings at or above failOn. */
   failing: number;
   config: string;
-  /** In-use images grouped by owner account. */
-  byOwner: Record<string, OwnerSummary>;
+  /** In-use images grouped by owner account (absent when the audit read nothing). */
+  byOwner?: Record<string, OwnerSummary>;
   apiCalls: Record<string, number>;
   errors: StepError[];
 }
