@@ -64,6 +64,17 @@ export function newEstateLog(): EstateLog {
 /** Handlers for STS AssumeRole, EC2 DescribeImages (by id) and DescribeImageAttribute over `e`. */
 export function estateHandlers(e: Estate, log: EstateLog): Record<string, Ec2Handler> {
   return {
+    GetCallerIdentity: (r) => {
+      const key = callerKey(r);
+      const account = key === WORKLOAD_KEY ? WORKLOAD_ACCOUNT : key === OWNER_KEY ? BUILD_ACCOUNT : undefined;
+      if (!account)
+        return queryError("InvalidClientTokenId", "The security token included in the request is invalid.");
+      return queryResponse("GetCallerIdentity", {
+        Account: account,
+        Arn: `arn:aws:sts::${account}:assumed-role/caller/session`,
+        UserId: "AROACALLER:session",
+      });
+    },
     AssumeRole: (r) => {
       log.assumeRole.push({ ...r.params });
       if (callerKey(r) !== WORKLOAD_KEY)
