@@ -315,7 +315,8 @@ export async function seenBy(
     return { kind: "caller", facts: { ...facts, launchPermissions: sharing.permissions } };
   // EC2's refusal of another account's image (not-owner) means its owner's facts are hidden from here; an
   // inventory without LaunchPermissions cannot tell whose view it is, and a failed read fails closed.
-  if (sharing.kind === "not-owner" && !(src instanceof InventorySource)) return { kind: "hidden", facts, account };
+  if (sharing.kind === "not-owner" && !(src instanceof InventorySource))
+    return { kind: "hidden", facts, account };
   return { kind: "caller", facts, sharing };
 }
 
