@@ -320,3 +320,22 @@ export async function startEc2Server(options: Ec2ServerOptions): Promise<Ec2Serv
     },
   };
 }
+
+/**
+ * Registers mocha hooks that save the environment variables `keys`, set `vars` for the suite (test
+ * credentials and time limits of a loopback endpoint) and restore every key afterwards, so that one spec's
+ * endpoint settings never leak into another's.
+ */
+export function useLoopbackEnvironment(keys: readonly string[], vars: Record<string, string>): void {
+  const saved: Record<string, string | undefined> = {};
+  const all = [...new Set([...keys, ...Object.keys(vars)])];
+  before(() => {
+    for (const k of all) saved[k] = process.env[k];
+    Object.assign(process.env, vars);
+  });
+  after(() => {
+    for (const k of all)
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+  });
+}

@@ -30,6 +30,7 @@ import {
   type Ec2Handler,
   type Ec2Request,
   type Ec2Server,
+  useLoopbackEnvironment,
 } from "../helpers/ec2-server";
 import { NOW, TRUST_FIXTURE, image, runPolicy } from "../helpers/policy";
 
@@ -87,18 +88,13 @@ const describeVersions: Ec2Handler = (r: Ec2Request) => {
 };
 
 describe("launch template versions against a loopback EC2 endpoint", () => {
-  const saved: Record<string, string | undefined> = {};
-  let server: Ec2Server | undefined;
-  before(() => {
-    for (const k of ENV) saved[k] = process.env[k];
-    process.env.AWS_ACCESS_KEY_ID = "AKIDTEST";
-    process.env.AWS_SECRET_ACCESS_KEY = "secret";
-    process.env.AMI_GUARD_EC2_TIMEOUT_MS = "1500";
+  useLoopbackEnvironment(ENV, {
+    AWS_ACCESS_KEY_ID: "AKIDTEST",
+    AWS_SECRET_ACCESS_KEY: "secret",
+    AMI_GUARD_EC2_TIMEOUT_MS: "1500",
   });
+  let server: Ec2Server | undefined;
   after(() => {
-    for (const k of ENV)
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
     setReferenceSources(undefined);
     setAmiSource(undefined);
   });

@@ -13,6 +13,7 @@ import {
   listParam,
   startEc2Server,
   type Ec2Server,
+  useLoopbackEnvironment,
 } from "../helpers/ec2-server";
 import { image } from "../helpers/policy";
 
@@ -29,19 +30,12 @@ function images(ids: string[]): string {
 }
 
 describe("AMI look-ups against a loopback EC2 endpoint", () => {
-  const saved: Record<string, string | undefined> = {};
+  useLoopbackEnvironment(ENV, {
+    AWS_ACCESS_KEY_ID: "AKIDTEST",
+    AWS_SECRET_ACCESS_KEY: "secret",
+    AMI_GUARD_EC2_TIMEOUT_MS: "1500",
+  });
   let server: Ec2Server | undefined;
-  before(() => {
-    for (const k of ENV) saved[k] = process.env[k];
-    process.env.AWS_ACCESS_KEY_ID = "AKIDTEST";
-    process.env.AWS_SECRET_ACCESS_KEY = "secret";
-    process.env.AMI_GUARD_EC2_TIMEOUT_MS = "1500";
-  });
-  after(() => {
-    for (const k of ENV)
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-  });
   afterEach(async () => {
     await server?.close();
     server = undefined;

@@ -20,6 +20,7 @@ import {
   startEc2Server,
   type Ec2Handler,
   type Ec2Server,
+  useLoopbackEnvironment,
 } from "../helpers/ec2-server";
 import { NOW, image, runPolicy } from "../helpers/policy";
 
@@ -40,21 +41,14 @@ const config = { trustedOwners: ["amazon", OURS], allowedAccounts: ["22222222222
 
 describe("sharing look-ups against a loopback EC2 endpoint: fail closed", function () {
   this.timeout(60_000);
-  const saved: Record<string, string | undefined> = {};
+  useLoopbackEnvironment(ENV, {
+    AWS_ACCESS_KEY_ID: "AKIDTEST",
+    AWS_SECRET_ACCESS_KEY: "secret",
+    AWS_MAX_ATTEMPTS: "2",
+    AMI_GUARD_EC2_TIMEOUT_MS: "1000",
+  });
   let server: Ec2Server | undefined;
-  before(() => {
-    for (const k of ENV) saved[k] = process.env[k];
-    process.env.AWS_ACCESS_KEY_ID = "AKIDTEST";
-    process.env.AWS_SECRET_ACCESS_KEY = "secret";
-    process.env.AWS_MAX_ATTEMPTS = "2";
-    process.env.AMI_GUARD_EC2_TIMEOUT_MS = "1000";
-  });
-  after(() => {
-    setAmiSource(undefined);
-    for (const k of ENV)
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-  });
+  after(() => setAmiSource(undefined));
   afterEach(async () => {
     await server?.close();
     server = undefined;

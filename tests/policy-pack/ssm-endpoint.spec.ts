@@ -17,6 +17,7 @@ import {
   startEc2Server,
   type Ec2Handler,
   type Ec2Server,
+  useLoopbackEnvironment,
 } from "../helpers/ec2-server";
 
 const ENV = [
@@ -78,19 +79,12 @@ const getParameters: Ec2Handler = (r) => {
 };
 
 describe("SSM parameter references against a loopback SSM endpoint", () => {
-  const saved: Record<string, string | undefined> = {};
+  useLoopbackEnvironment(ENV, {
+    AWS_ACCESS_KEY_ID: "AKIDTEST",
+    AWS_SECRET_ACCESS_KEY: "secret",
+    AMI_GUARD_EC2_TIMEOUT_MS: "1500",
+  });
   let server: Ec2Server | undefined;
-  before(() => {
-    for (const k of ENV) saved[k] = process.env[k];
-    process.env.AWS_ACCESS_KEY_ID = "AKIDTEST";
-    process.env.AWS_SECRET_ACCESS_KEY = "secret";
-    process.env.AMI_GUARD_EC2_TIMEOUT_MS = "1500";
-  });
-  after(() => {
-    for (const k of ENV)
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-  });
   afterEach(async () => {
     await server?.close();
     server = undefined;
