@@ -66,6 +66,7 @@ const roles = new AmiIamRoles("roles", {
     deployer: config.roles.deployerPrincipalArns,
     auditor: config.roles.auditorPrincipalArns,
   },
+  sharedImageOwners: config.estate.ownerReadRoles,
   maxSessionDurationSeconds: 3600,
   tags,
 });

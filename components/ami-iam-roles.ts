@@ -31,6 +31,11 @@ export interface AmiIamRolesArgs {
   readonly sharing: SharingTargets;
   /** IAM principals (roles or users, never an account root) allowed to assume each role. */
   readonly trustedPrincipals: Readonly<Record<RoleKind, readonly string[]>>;
+  /**
+   * Golden images other accounts of the estate share with this one (a workload account's `ownerReadRoles`:
+   * owner account id → its owner read role): the deployer may launch them and assume those read roles.
+   */
+  readonly sharedImageOwners?: Readonly<Record<string, string>>;
   /** Maximum session duration, seconds. */
   readonly maxSessionDurationSeconds: number;
   /** Tags of every resource. */
@@ -58,7 +63,7 @@ export class AmiIamRoles extends pulumi.ComponentResource {
         const d: Record<RoleKind, PolicyDocument> = {
           builder: builderPolicy(ctx, keyArn),
           publisher: publisherPolicy(ctx, args.sharing),
-          deployer: deployerPolicy(ctx, keyArn),
+          deployer: deployerPolicy(ctx, keyArn, args.sharedImageOwners),
           auditor: auditorPolicy(ctx, { trailBucketArn: bucketArn, trailLogGroupArn: logGroupArn }),
         };
         return { roles: d, boundary: roleBoundary(ctx, args.sharing, Object.values(d)) };

@@ -558,7 +558,37 @@ export function publisherPolicy(ctx: AccountContext, sharing: SharingTargets): P
  * slip in. It also holds the policy pack's own read needs (DescribeImages, DescribeImageAttribute,
  * DescribeLaunchTemplateVersions, SSM AMI parameters) so it can run `pulumi preview`/`up` with the pack.
  */
-export function deployerPolicy(ctx: AccountContext, keyArn: string): PolicyDocument {
+/**
+ * The deployer's policy. `sharedImageOwners` (a workload account's `ownerReadRoles`: owner account id → the
+ * owner read role there) lets it launch the golden images those accounts share with it and lets the policy pack
+ * it runs assume their read roles. A shared image's tags are not visible in this account, so IAM cannot ask
+ * for `Approved=true` on it: approval is the owner's publisher's (who shares only approved images) and the
+ * pack's (which reads the owner's tags through the read role).
+ */
+export function deployerPolicy(
+  ctx: AccountContext,
+  keyArn: string,
+  sharedImageOwners: Readonly<Record<string, string>> = {},
+): PolicyDocument {
+  const owners = Object.keys(sharedImageOwners).sort();
+  const sharedImages: PolicyStatement[] =
+    owners.length === 0
+      ? []
+      : [
+          {
+            Sid: "LaunchSharedGoldenImages",
+            Effect: "Allow",
+            Action: "ec2:RunInstances",
+            Resource: imageArns(ctx),
+            Condition: { StringEquals: { "ec2:Owner": owners } },
+          },
+          {
+            Sid: "PolicyPackAssumesOwnerReadRoles",
+            Effect: "Allow",
+            Action: "sts:AssumeRole",
+            Resource: owners.map((o) => sharedImageOwners[o]),
+          },
+        ];
   return doc([
     {
       Sid: "ReadFleet",
@@ -590,6 +620,7 @@ export function deployerPolicy(ctx: AccountContext, keyArn: string): PolicyDocum
         },
       },
     },
+    ...sharedImages,
     {
       Sid: "LaunchImdsV2Instances",
       Effect: "Allow",
@@ -678,14 +709,17 @@ export function deployerPolicy(ctx: AccountContext, keyArn: string): PolicyDocum
       Effect: "Deny",
       Action: "ec2:RunInstances",
       Resource: `arn:${ctx.partition}:ec2:*::image/*`,
-      Condition: { StringNotEquals: { "ec2:ResourceTag/Approved": "true" } },
+      Condition: {
+        StringNotEquals: { "ec2:ResourceTag/Approved": "true" },
+        StringEquals: { "ec2:Owner": ctx.accountId },
+      },
     },
     {
       Sid: "NeverLaunchForeignImages",
       Effect: "Deny",
       Action: "ec2:RunInstances",
       Resource: `arn:${ctx.partition}:ec2:*::image/*`,
-      Condition: { StringNotEquals: { "ec2:Owner": ctx.accountId } },
+      Condition: { StringNotEquals: { "ec2:Owner": [ctx.accountId, ...owners] } },
     },
     {
       Sid: "DeployerNeverMakesOrChangesImages",
