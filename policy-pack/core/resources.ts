@@ -249,6 +249,16 @@ export interface AmiUse {
   scanned?: boolean;
 }
 
+/**
+ * Where an Auto Scaling group names a launch configuration. The pack does not read launch configurations made
+ * outside the stack (a legacy mechanism AWS no longer offers to new accounts): a known name there is
+ * unverifiable and fails closed; one made in the stack is unknown at preview and judged as its own resource.
+ */
+export const LAUNCH_CONFIGURATION_REFERENCES: Readonly<Record<string, string>> = {
+  "aws:autoscaling/group:Group": "launchConfiguration",
+  "aws-native:autoscaling:AutoScalingGroup": "launchConfigurationName",
+};
+
 export const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
 /** One value found at a property path: its concrete path (`a[0].b`), the value, and the object holding it. */

@@ -1,6 +1,7 @@
 import { failedClosed, CheckedAtUpdate, lookUpUses, resourcePolicy, shortType } from "../core/policy";
 import { RULES } from "../core/rules";
-import { USERS } from "../core/resources";
+import { LAUNCH_CONFIGURATION_REFERENCES, USERS } from "../core/resources";
+import { str } from "../core/values";
 
 /** Practice 4 and 1: an AMI id EC2 does not know (deregistered, mistyped, not shared) is blocked. */
 export const ec2AmiDisallowMissingImage = resourcePolicy({
@@ -17,6 +18,13 @@ export const ec2AmiDisallowMissingImage = resourcePolicy({
   scansUnlisted: true,
   async validate(view, report) {
     let unknownPath: string | undefined;
+    const lcPath = LAUNCH_CONFIGURATION_REFERENCES[view.type];
+    const lc = lcPath === undefined ? undefined : str(view.props[lcPath]);
+    if (typeof lc === "string") {
+      report(
+        `${lcPath} names launch configuration "${lc}", whose AMI the pack cannot verify before deployment (launch configurations are not looked up). Fix: launch from a launch template (launchTemplate with a pinned version), whose image the pack judges.`,
+      );
+    }
     for (const o of await lookUpUses(view, ["deploy", "source"])) {
       if (o.kind === "missing") report(`${o.finding.message} (${o.use.path}) Fix: ${o.finding.fix}`);
       else if (o.kind === "not-ami") {

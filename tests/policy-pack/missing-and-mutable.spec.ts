@@ -51,6 +51,33 @@ describe("ec2-ami-disallow-missing-image", () => {
     assert.match(r.violations[0], /"my-golden-image", not an AMI id/);
   });
 
+  it("blocks an Auto Scaling group that names a launch configuration from outside the stack (both providers)", async () => {
+    for (const [type, prop] of [
+      ["aws:autoscaling/group:Group", "launchConfiguration"],
+      ["aws-native:autoscaling:AutoScalingGroup", "launchConfigurationName"],
+    ]) {
+      const r = await runPolicy(missing, {
+        type,
+        props: { [prop]: "legacy-lc", minSize: 1, maxSize: 1 },
+        providerProps: region,
+      });
+      assert.equal(r.violations.length, 1, type);
+      assert.match(
+        r.violations[0],
+        /names launch configuration "legacy-lc", whose AMI the pack cannot verify/,
+      );
+    }
+  });
+
+  it("leaves a launch configuration made in the stack (unknown at preview) to its own resource's checks", async () => {
+    const r = await runPolicy(missing, {
+      type: "aws:autoscaling/group:Group",
+      props: { launchConfiguration: UNKNOWN, minSize: 1, maxSize: 1 },
+      providerProps: region,
+    });
+    assert.deepEqual(r.violations, []);
+  });
+
   it("reports an id unknown at preview as checked at update (advisory), never throwing", async () => {
     const r = await runPolicy(missing, {
       type: "aws:ec2/launchTemplate:LaunchTemplate",
