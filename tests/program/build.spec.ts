@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { OWNER_READ_ACTIONS } from "../../components/owner-read-role-policies";
 import { policyOf, runProgram, type ProgramRun } from "./program-checks";
+import { assertIamSnapshot } from "./iam-documents";
 
 const ESTATE_FILE = path.resolve(__dirname, "../../stacks/estate/Pulumi.build.yaml");
 
@@ -56,5 +57,9 @@ describe("stack build (image-build account): composed program under mocks", func
     assert.deepEqual(JSON.parse(JSON.stringify(ami.launchPermission)), {
       organizationalUnitArns: ["arn:aws:organizations::111111111111:ou/o-exampleorgid/ou-ab12-cdef3456"],
     });
+  });
+
+  it("registers exactly the recorded IAM documents and resource names (tests/fixtures/iam)", function () {
+    assertIamSnapshot("build", run.recorder);
   });
 });

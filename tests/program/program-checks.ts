@@ -14,6 +14,7 @@ import {
   settle,
   type Recorder,
 } from "../helpers/mocks";
+import { assertIamSnapshot } from "./iam-documents";
 
 export interface ProgramRun {
   readonly recorder: Recorder;
@@ -396,6 +397,10 @@ export function describeShippedStack(x: StackExpectations): void {
         .sort();
       assert.deepEqual(alarms, ["ApproximateNumberOfMessagesVisible", "Errors", "Throttles"]);
       assert.equal(run.outputs.auditorFunctionName, `ami-guard-${x.environment}-auditor`);
+    });
+
+    it("registers exactly the recorded IAM documents and resource names (tests/fixtures/iam)", function () {
+      assertIamSnapshot(x.stack, r());
     });
 
     it("attaches the organisation SCP only when the stack enables it", function () {

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { runProgram, type ProgramRun } from "./program-checks";
+import { assertIamSnapshot } from "./iam-documents";
 
 const ESTATE_FILE = path.resolve(__dirname, "../../stacks/estate/Pulumi.workload.yaml");
 
@@ -37,5 +38,9 @@ describe("stack workload (workload account): composed program under mocks", func
     >;
     assert.equal(s.state, "enabled");
     assert.match(JSON.stringify(s), /444444444444/);
+  });
+
+  it("registers exactly the recorded IAM documents and resource names (tests/fixtures/iam)", function () {
+    assertIamSnapshot("workload", run.recorder);
   });
 });
