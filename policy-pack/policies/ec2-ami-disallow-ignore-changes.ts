@@ -1,6 +1,6 @@
-import { resourcePolicy } from "../core/policy";
-import { RULES } from "../core/rules";
-import { LAUNCHERS, amiUses, ignoreCovers, isUnlisted, pathsWith } from "../core/resources";
+import { resourcePolicy } from "../runtime/policy";
+import { RULES } from "../rules/rules";
+import { LAUNCHERS, amiUses, ignoreCovers, isUnlisted, pathsWith } from "../rules/resources";
 
 /** Practice 9: immutable infrastructure — a new AMI rolls out by replacement, never ignored in place. */
 export const ec2AmiDisallowIgnoreChanges = resourcePolicy({

@@ -1,7 +1,7 @@
-import { failedClosed, CheckedAtUpdate, lookUpUses, resourcePolicy, shortType } from "../core/policy";
-import { RULES } from "../core/rules";
-import { LAUNCH_CONFIGURATION_REFERENCES, USERS } from "../core/resources";
-import { str } from "../core/values";
+import { failedClosed, CheckedAtUpdate, lookUpUses, resourcePolicy, shortType } from "../runtime/policy";
+import { RULES } from "../rules/rules";
+import { LAUNCH_CONFIGURATION_REFERENCES, USERS } from "../rules/resources";
+import { str } from "../rules/values";
 
 /** Practice 4 and 1: an AMI id EC2 does not know (deregistered, mistyped, not shared) is blocked. */
 export const ec2AmiDisallowMissingImage = resourcePolicy({

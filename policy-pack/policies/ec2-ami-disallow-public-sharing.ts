@@ -1,7 +1,7 @@
-import { failedClosed, amiSource, lookUpUses, resourcePolicy } from "../core/policy";
-import { judgeSharingAsSeen } from "../core/owner";
-import { RULES, judgePermissions } from "../core/rules";
-import { configSchema } from "../core/settings";
+import { failedClosed, amiSource, lookUpUses, resourcePolicy } from "../runtime/policy";
+import { judgeSharingAsSeen } from "../aws/owner";
+import { RULES, judgePermissions } from "../rules/rules";
+import { configSchema } from "../rules/settings";
 import {
   TYPES,
   USERS,
@@ -10,8 +10,8 @@ import {
   imageExports,
   madeImages,
   typesWith,
-} from "../core/resources";
-import { UNKNOWN, str } from "../core/values";
+} from "../rules/resources";
+import { UNKNOWN, str } from "../rules/values";
 
 /** Practice 6: never public; only allow-listed accounts, organizations and OUs. */
 export const ec2AmiDisallowPublicSharing = resourcePolicy({

@@ -1,7 +1,7 @@
-import { resourcePolicy, judgeUses } from "../core/policy";
-import { RULES, judgeFreshness } from "../core/rules";
-import { configSchema } from "../core/settings";
-import { USERS } from "../core/resources";
+import { resourcePolicy, judgeUses } from "../runtime/policy";
+import { RULES, judgeFreshness } from "../rules/rules";
+import { configSchema } from "../rules/settings";
+import { USERS } from "../rules/resources";
 
 /** Practice 4: patch and replace often. */
 export const ec2AmiDisallowStaleImage = resourcePolicy({

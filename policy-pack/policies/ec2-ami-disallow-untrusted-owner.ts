@@ -1,6 +1,6 @@
-import { resourcePolicy, judgeUses } from "../core/policy";
-import { RULES, judgeTrust } from "../core/rules";
-import { configSchema } from "../core/settings";
+import { resourcePolicy, judgeUses } from "../runtime/policy";
+import { RULES, judgeTrust } from "../rules/rules";
+import { configSchema } from "../rules/settings";
 import {
   TYPES,
   USERS,
@@ -8,9 +8,9 @@ import {
   managedImages,
   sourceSnapshots,
   typesWith,
-} from "../core/resources";
-import { snapshotSource } from "../core/snapshots";
-import { UNKNOWN, list, rec, str, strList, type Unknown } from "../core/values";
+} from "../rules/resources";
+import { snapshotSource } from "../aws/snapshots";
+import { UNKNOWN, list, rec, str, strList, type Unknown } from "../rules/values";
 
 /** Practice 1: only AMIs from trusted owners and providers, never community images. */
 export const ec2AmiDisallowUntrustedOwner = resourcePolicy({

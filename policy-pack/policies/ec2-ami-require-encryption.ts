@@ -1,8 +1,8 @@
-import { resourcePolicy, judgeUses } from "../core/policy";
-import { RULES, judgeEncryption, kmsKeyAllowed } from "../core/rules";
-import { configSchema } from "../core/settings";
-import { MAKERS, TYPES, USERS, madeImages } from "../core/resources";
-import { UNKNOWN } from "../core/values";
+import { resourcePolicy, judgeUses } from "../runtime/policy";
+import { RULES, judgeEncryption, kmsKeyAllowed } from "../rules/rules";
+import { configSchema } from "../rules/settings";
+import { MAKERS, TYPES, USERS, madeImages } from "../rules/resources";
+import { UNKNOWN } from "../rules/values";
 
 const FIX_MADE =
   "Fix: make the image with encryption on and a customer-managed KMS key (AmiCopy encrypted=true with kmsKeyId; Image Builder amiDistributionConfiguration.kmsKeyId).";

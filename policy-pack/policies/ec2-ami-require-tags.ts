@@ -1,9 +1,9 @@
-import { amiSource, failedClosed, lookUpUses, resourcePolicy } from "../core/policy";
-import { judgeTagsAsSeen } from "../core/owner";
-import { RULES, judgeTagMap } from "../core/rules";
-import { configSchema } from "../core/settings";
-import { MAKERS, USERS, madeImages } from "../core/resources";
-import { UNKNOWN } from "../core/values";
+import { amiSource, failedClosed, lookUpUses, resourcePolicy } from "../runtime/policy";
+import { judgeTagsAsSeen } from "../aws/owner";
+import { RULES, judgeTagMap } from "../rules/rules";
+import { configSchema } from "../rules/settings";
+import { MAKERS, USERS, madeImages } from "../rules/resources";
+import { UNKNOWN } from "../rules/values";
 
 /** Practice 5: versioning and tagging (version, environment, approval). */
 export const ec2AmiRequireTags = resourcePolicy({

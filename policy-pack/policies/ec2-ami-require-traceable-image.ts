@@ -1,7 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { shortType } from "../core/policy";
-import { TYPES, amiUses } from "../core/resources";
-import { UNKNOWN, plain, rec } from "../core/values";
+import { shortType } from "../runtime/policy";
+import { TYPES, amiUses } from "../rules/resources";
+import { UNKNOWN, plain, rec } from "../rules/values";
 
 /** Resource types that make an AMI inside the stack; each is judged by the pack's resource policies. */
 const PRODUCERS: ReadonlySet<string> = new Set([

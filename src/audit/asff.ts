@@ -6,7 +6,7 @@
  * partial), so an incomplete audit never reads as clean. Pure functions of the report.
  */
 import type { AwsSecurityFinding, Resource, SeverityLabel } from "@aws-sdk/client-securityhub";
-import type { Severity } from "../../policy-pack/core/rules";
+import type { Severity } from "ami-guard-policies/rules/rules";
 import type { AuditReport } from "./audit";
 import type { StepError } from "./aws";
 import type { AuditFinding } from "./judge";

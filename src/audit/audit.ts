@@ -3,8 +3,8 @@
  * and the guardrail rules, and returns the report with its completeness stated: `complete` is true only when
  * every read succeeded.
  */
-import { SEVERITIES, type Severity } from "../../policy-pack/core/rules";
-import type { ParameterValue } from "../../policy-pack/core/ssm";
+import { SEVERITIES, type Severity } from "ami-guard-policies/rules/rules";
+import type { ParameterValue } from "ami-guard-policies/aws/ssm";
 import { UserError } from "../cli/errors";
 import {
   AccountClients,
@@ -32,8 +32,8 @@ import {
 import { mapLimit } from "./limit";
 import { scanGuardrails, scanImages, type AuditScope } from "./scope";
 import { readOwnerViews } from "./owners";
-import { sessionName } from "../../policy-pack/core/assume-role";
-import { AssumedRoleViews, type OwnerViewSource } from "../../policy-pack/core/owner";
+import { sessionName } from "ami-guard-policies/aws/assume-role";
+import { AssumedRoleViews, type OwnerViewSource } from "ami-guard-policies/aws/owner";
 
 export interface AuditOptions {
   /** Regions to audit; empty means the default region (or every enabled region with allRegions). */

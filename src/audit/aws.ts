@@ -40,9 +40,9 @@ import {
 } from "@aws-sdk/client-cloudtrail";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
-import type { LaunchPermission } from "../../policy-pack/core/facts";
-import { describeError } from "../../policy-pack/core/lookup";
-import { isParameterReference } from "../../policy-pack/core/ssm";
+import type { LaunchPermission } from "ami-guard-policies/rules/facts";
+import { describeError } from "ami-guard-policies/aws/lookup";
+import { isParameterReference } from "ami-guard-policies/aws/ssm";
 import {
   managementEventsOf,
   type AdvancedEventSelector,
@@ -50,7 +50,7 @@ import {
   type RegionGuardrails,
   type TrailFacts,
 } from "./guardrails";
-import { memoizeCredentials, type CredentialsProvider } from "../../policy-pack/core/assume-role";
+import { memoizeCredentials, type CredentialsProvider } from "ami-guard-policies/aws/assume-role";
 import type { ImageUse, OwnedImage, RawImage, RegionScan } from "./judge";
 import { mapLimit } from "./limit";
 import { resolveParameterUses } from "./parameters";

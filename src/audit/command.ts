@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Option, type Command } from "commander";
-import { SEVERITIES, type Severity } from "../../policy-pack/core/rules";
+import { SEVERITIES, type Severity } from "ami-guard-policies/rules/rules";
 import { EXIT, UserError, setExitCode } from "../cli/errors";
 import { toAsff } from "./asff";
 import { DEFAULT_CLIENT, runAudit, type AuditReport } from "./audit";

@@ -3,9 +3,9 @@
  * properties, or an enforcement level. Each rule is judged with its own policy's settings, exactly as the pack
  * would, and a policy set to `disabled` is not audited.
  */
-import { MAX_CONFIG_BYTES } from "../../policy-pack/core/files";
-import { RULES } from "../../policy-pack/core/rules";
-import { resolveSettings, SettingsError, type AmiGuardSettings } from "../../policy-pack/core/settings";
+import { MAX_CONFIG_BYTES } from "ami-guard-policies/aws/files";
+import { RULES } from "ami-guard-policies/rules/rules";
+import { resolveSettings, SettingsError, type AmiGuardSettings } from "ami-guard-policies/rules/settings";
 import { UserError } from "../cli/errors";
 import { readInputDocument } from "../cli/files";
 import { GUARDRAIL_RULES } from "./guardrails";

@@ -4,8 +4,8 @@
  * the account's CloudTrail trails. A field left undefined was not read (the failure is reported elsewhere)
  * and is not judged.
  */
-import { kmsKeyAllowed, type Severity } from "../../policy-pack/core/rules";
-import type { AmiGuardSettings } from "../../policy-pack/core/settings";
+import { kmsKeyAllowed, type Severity } from "ami-guard-policies/rules/rules";
+import type { AmiGuardSettings } from "ami-guard-policies/rules/settings";
 
 export const GUARDRAIL_RULES = {
   ebsEncryption: "ec2-account-require-ebs-encryption-by-default",

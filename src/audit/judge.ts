@@ -7,7 +7,7 @@ import {
   type AmiFacts,
   type LaunchPermission,
   type LaunchPermissionsResult,
-} from "../../policy-pack/core/facts";
+} from "ami-guard-policies/rules/facts";
 import {
   RULES,
   SEVERITIES,
@@ -19,9 +19,9 @@ import {
   judgeTrust,
   type Finding,
   type Severity,
-} from "../../policy-pack/core/rules";
-import type { ParameterValue } from "../../policy-pack/core/ssm";
-import { judgeSharingSeen, judgeTagsSeen, seenFrom, type OwnerView } from "../../policy-pack/core/owner";
+} from "ami-guard-policies/rules/rules";
+import type { ParameterValue } from "ami-guard-policies/aws/ssm";
+import { judgeSharingSeen, judgeTagsSeen, seenFrom, type OwnerView } from "ami-guard-policies/aws/owner";
 import type { AuditConfig } from "./config";
 import {
   judgeRegionGuardrails,

@@ -4,9 +4,9 @@
  * owner read roles of the configuration's `ownerReadRoles` (one AssumeRole per role per run, one read per
  * image per role). A view that cannot be had is a failed read (the audit is then partial) naming the role.
  */
-import { factsFromImage } from "../../policy-pack/core/facts";
-import type { OwnerViewSource } from "../../policy-pack/core/owner";
-import { RULES } from "../../policy-pack/core/rules";
+import { factsFromImage } from "ami-guard-policies/rules/facts";
+import type { OwnerViewSource } from "ami-guard-policies/aws/owner";
+import { RULES } from "ami-guard-policies/rules/rules";
 import type { Calls } from "./aws";
 import type { AuditConfig } from "./config";
 import type { RegionScan } from "./judge";

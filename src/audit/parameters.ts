@@ -1,18 +1,18 @@
 /**
  * Launch template versions whose image is a `resolve:ssm:` reference (EC2 left it unresolved): resolved with the
- * pack's SSM resolver (policy-pack/core/ssm.ts: GetParameters batched ten names a call, each parameter once),
+ * pack's SSM resolver (policy-pack/aws/ssm.ts: GetParameters batched ten names a call, each parameter once),
  * every call counted as the audit's own, and judged like any image in use. A parameter that does not exist,
  * cannot be read or does not hold an AMI id makes the audit partial, naming the template, the parameter and
  * the cause: it is never dropped while the audit says "complete".
  */
-import { AMI_ID } from "../../policy-pack/core/resources";
+import { AMI_ID } from "ami-guard-policies/rules/resources";
 import {
   SsmSource,
   describeRef,
   isParameterReference,
   parseParameterReference,
   type ParameterValue,
-} from "../../policy-pack/core/ssm";
+} from "ami-guard-policies/aws/ssm";
 import type { AccountClients, Calls } from "./aws";
 import type { ImageUse } from "./judge";
 

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type * as Sarif from "sarif";
-import { RULES, SEVERITIES, type Severity } from "../../policy-pack/core/rules";
+import { RULES, SEVERITIES, type Severity } from "ami-guard-policies/rules/rules";
 import type { AuditReport } from "./audit";
 import { GUARDRAIL_RULES } from "./guardrails";
 import type { AuditFinding } from "./judge";

@@ -3,8 +3,8 @@
  * region's account guardrails (the auditor on a guardrail event). Each fills a RegionScan that the same judge
  * reads; every failed read is recorded in `calls`, never thrown.
  */
-import type { LaunchPermission } from "../../policy-pack/core/facts";
-import { describeError } from "../../policy-pack/core/lookup";
+import type { LaunchPermission } from "ami-guard-policies/rules/facts";
+import { describeError } from "ami-guard-policies/aws/lookup";
 import { describeByIds, readGuardrails, type AccountClients, type Calls, type ScanOptions } from "./aws";
 import type { OwnedImage, RawImage, RegionScan } from "./judge";
 import { mapLimit } from "./limit";

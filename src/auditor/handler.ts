@@ -10,7 +10,7 @@
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { SecurityHubClient, type AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { describeError } from "../../policy-pack/core/lookup";
+import { describeError } from "ami-guard-policies/aws/lookup";
 import {
   CONFIG_RULE,
   INCOMPLETE_RULE,

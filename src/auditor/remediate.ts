@@ -5,9 +5,9 @@
  * sharing policy's settings.
  */
 import { ModifyImageAttributeCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import type { LaunchPermission } from "../../policy-pack/core/facts";
-import { describeError } from "../../policy-pack/core/lookup";
-import { RULES, describePermission, permissionAllowed } from "../../policy-pack/core/rules";
+import type { LaunchPermission } from "ami-guard-policies/rules/facts";
+import { describeError } from "ami-guard-policies/aws/lookup";
+import { RULES, describePermission, permissionAllowed } from "ami-guard-policies/rules/rules";
 import type { AuditConfig } from "../audit/config";
 import type { AuditReport } from "../audit/audit";
 

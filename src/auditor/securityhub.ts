@@ -12,7 +12,7 @@ import {
   type AwsSecurityFinding,
   type SecurityHubClient,
 } from "@aws-sdk/client-securityhub";
-import { describeError } from "../../policy-pack/core/lookup";
+import { describeError } from "ami-guard-policies/aws/lookup";
 import { TOOL, TOOL_FIELD } from "../audit/asff";
 
 export const CHUNK = 100;

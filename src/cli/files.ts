@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { FileReadError, parseJsonText, readRegularFile } from "../../policy-pack/core/files";
+import { FileReadError, parseJsonText, readRegularFile } from "ami-guard-policies/aws/files";
 import { UserError } from "./errors";
 
 /** The path as the user would recognise it: relative to the working directory when it is inside it. */

@@ -3,7 +3,7 @@
  * (`ownerReadRoles`, validated exactly as the pack validates the setting), and, for an image-build stack, who
  * may assume its own owner read role. Called by {@link parseConfig} with its helpers.
  */
-import { resolveSettings, SettingsError } from "../../policy-pack/core/settings";
+import { resolveSettings, SettingsError } from "ami-guard-policies/rules/settings";
 import type { AccountRole, AmiGuardConfig, ConfigKey } from "./parse";
 
 type Fail = (key: string, problem: string) => never;

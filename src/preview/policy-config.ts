@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import Ajv, { type ErrorObject } from "ajv";
-import { MAX_CONFIG_BYTES } from "../../policy-pack/core/files";
+import { MAX_CONFIG_BYTES } from "ami-guard-policies/aws/files";
 import { UserError } from "../cli/errors";
 import { readInputDocument } from "../cli/files";
 import {

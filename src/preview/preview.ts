@@ -17,9 +17,9 @@ import type {
   PolicyConfig,
   ProviderResource,
 } from "../analyzer/types";
-import { InventoryError, readInventory } from "../../policy-pack/core/lookup";
-import { readReferenceInventory } from "../../policy-pack/core/references";
-import { readOwnerViews } from "../../policy-pack/core/owner";
+import { InventoryError, readInventory } from "ami-guard-policies/aws/lookup";
+import { readReferenceInventory } from "ami-guard-policies/aws/references";
+import { readOwnerViews } from "ami-guard-policies/aws/owner";
 import { buildPolicyConfig, readPolicyConfigFile } from "./policy-config";
 import { isOwnProject, policyConfigForStack } from "./stack-policy-config";
 import { findProjectRoot, readProject, readStackConfig, resolveProgram, type Project } from "./project";
@@ -122,6 +122,8 @@ export function runProgram(job: RunJob, root: string): Promise<RunResult> {
       );
     }
     execArgv.push("-r", tsNode);
+    // run from source (the tests): the workspace pack's TypeScript sources too (policy-pack/package.json exports)
+    if (runner.endsWith(".ts")) execArgv.push("--conditions=ami-guard-source");
     if (!env.TS_NODE_PROJECT && fs.existsSync(path.join(root, "tsconfig.json")))
       env.TS_NODE_PROJECT = path.join(root, "tsconfig.json");
   }

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { MAX_CONFIG_BYTES } from "../../policy-pack/core/files";
+import { MAX_CONFIG_BYTES } from "ami-guard-policies/aws/files";
 import { readInputDocument } from "../cli/files";
 import { UserError } from "../cli/errors";
 

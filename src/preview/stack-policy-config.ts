@@ -6,7 +6,7 @@
  */
 import { UserError } from "../cli/errors";
 import { ConfigError, NAMESPACE, parseConfig, type AmiGuardConfig } from "../config";
-import { RULES } from "../../policy-pack/core/rules";
+import { RULES } from "ami-guard-policies/rules/rules";
 import { configList } from "./protocol";
 
 const OWNER = /^([0-9]{12}|amazon|aws-marketplace|aws-backup-vault)$/;

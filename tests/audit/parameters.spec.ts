@@ -8,9 +8,9 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RULES } from "../../policy-pack/core/rules";
-import { readReferenceInventory } from "../../policy-pack/core/references";
-import { parseParameterReference, type ParameterRef } from "../../policy-pack/core/ssm";
+import { RULES } from "../../policy-pack/rules/rules";
+import { readReferenceInventory } from "../../policy-pack/aws/references";
+import { parseParameterReference, type ParameterRef } from "../../policy-pack/aws/ssm";
 import { runAudit } from "../../src/audit/audit";
 import {
   jsonError,

@@ -3,9 +3,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
-import { factsFromImage, type AmiFacts } from "../../policy-pack/core/facts";
-import { RULES, judgeAmi } from "../../policy-pack/core/rules";
-import { resolveSettings, type AmiGuardSettings } from "../../policy-pack/core/settings";
+import { factsFromImage, type AmiFacts } from "../../policy-pack/rules/facts";
+import { RULES, judgeAmi } from "../../policy-pack/rules/rules";
+import { resolveSettings, type AmiGuardSettings } from "../../policy-pack/rules/settings";
 import { UserError } from "../../src/cli/errors";
 import { loadConfig, parseConfig } from "../../src/audit/config";
 import {

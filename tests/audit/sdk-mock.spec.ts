@@ -28,7 +28,7 @@ import {
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { runAudit } from "../../src/audit/audit";
-import { RULES } from "../../policy-pack/core/rules";
+import { RULES } from "../../policy-pack/rules/rules";
 import { sdkEnv, testOptions } from "./support";
 
 const ACCOUNT = "111111111111";

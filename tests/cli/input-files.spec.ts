@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { MAX_CONFIG_BYTES, MAX_INVENTORY_BYTES } from "../../policy-pack/core/files";
+import { MAX_CONFIG_BYTES, MAX_INVENTORY_BYTES } from "../../policy-pack/aws/files";
 import { REPO, runCli as spawnCli, type CliRun } from "../helpers/engine";
 import { runCli as mainCli, sdkEnv } from "../audit/support";
 

@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PolicyPackProcess } from "../../src/analyzer/client";
 import { UNKNOWN_VALUE, type AnalyzerInfo, type PolicyConfig } from "../../src/analyzer/types";
-import { RULES } from "../../policy-pack/core/rules";
-import { OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY } from "../../policy-pack/core/wire";
+import { RULES } from "../../policy-pack/rules/rules";
+import { OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY } from "../../policy-pack/runtime/wire";
 import { image, resource, startPack, writeInventory } from "../helpers/engine";
 
 const TRUSTED = "123456789012";

@@ -11,8 +11,8 @@ import * as path from "node:path";
 import type { PolicyPackProcess } from "../../src/analyzer/client";
 import { runPolicyPackScript } from "../../src/analyzer/proto";
 import { UNKNOWN_VALUE, type AnalyzerInfo, type PolicyConfig } from "../../src/analyzer/types";
-import { RULES } from "../../policy-pack/core/rules";
-import { SETTING_SCHEMAS } from "../../policy-pack/core/settings";
+import { RULES } from "../../policy-pack/rules/rules";
+import { SETTING_SCHEMAS } from "../../policy-pack/rules/settings";
 import {
   PACK_DIR,
   awsProvider,

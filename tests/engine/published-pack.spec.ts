@@ -16,7 +16,7 @@ import { startPolicyPack } from "../../src/analyzer/client";
 import { runPolicyPackScript } from "../../src/analyzer/proto";
 import type { AnalyzerInfo } from "../../src/analyzer/types";
 import { buildPolicyConfig } from "../../src/preview/policy-config";
-import { RULES } from "../../policy-pack/core/rules";
+import { RULES } from "../../policy-pack/rules/rules";
 import { PACK_DIR, REPO, image, requireBuiltPack, resource, writeInventory } from "../helpers/engine";
 
 const run = promisify(execFile);

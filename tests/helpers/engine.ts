@@ -151,6 +151,8 @@ export function runCli(
   const argv = opts.compiled
     ? [path.join(REPO, "dist", "src", "cli", "ami-guard.js"), ...args]
     : [
+        // the workspace package's TypeScript sources, as the tests load them (policy-pack/package.json exports)
+        "--conditions=ami-guard-source",
         "-r",
         require.resolve("ts-node/register/transpile-only"),
         path.join(REPO, "src", "cli", "ami-guard.ts"),

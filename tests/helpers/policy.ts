@@ -5,13 +5,13 @@
  * surfacing as a failure (the engine would fail the preview).
  */
 import type { PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { InventorySource } from "../../policy-pack/core/lookup";
-import { setAmiSource, setClock } from "../../policy-pack/core/policy";
-import { factsFromImage, type AmiFacts } from "../../policy-pack/core/facts";
-import { setReferenceSources } from "../../policy-pack/core/references";
-import { setSnapshotSource } from "../../policy-pack/core/snapshots";
-import { InventoryParameterSource, type ParameterValue } from "../../policy-pack/core/ssm";
-import { InventoryTemplateSource, type RawTemplateVersion } from "../../policy-pack/core/launch-templates";
+import { InventorySource } from "../../policy-pack/aws/lookup";
+import { setAmiSource, setClock } from "../../policy-pack/runtime/policy";
+import { factsFromImage, type AmiFacts } from "../../policy-pack/rules/facts";
+import { setReferenceSources } from "../../policy-pack/aws/references";
+import { setSnapshotSource } from "../../policy-pack/aws/snapshots";
+import { InventoryParameterSource, type ParameterValue } from "../../policy-pack/aws/ssm";
+import { InventoryTemplateSource, type RawTemplateVersion } from "../../policy-pack/aws/launch-templates";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const proxy = require("@pulumi/policy/proxy") as {

@@ -1,7 +1,7 @@
 /**
  * Builds resource inputs from the pack's resource table, so tests cover every listed type and path.
  */
-import { AMI_TABLE, type AmiProperty } from "../../policy-pack/core/resources";
+import { AMI_TABLE, type AmiProperty } from "../../policy-pack/rules/resources";
 
 /** Inputs of `type` holding `value` at `prop.path` (lists get one element), with its `where` and `when` set. */
 export function propsAt(type: string, prop: AmiProperty, value: unknown): Record<string, unknown> {

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { policies } from "../../policy-pack/policies";
-import { RULES } from "../../policy-pack/core/rules";
+import { RULES } from "../../policy-pack/rules/rules";
 import { image, runPolicy, useImages } from "../helpers/policy";
 import { installMocks, promiseOf, settle, type Recorder } from "../helpers/mocks";
 

@@ -7,8 +7,8 @@
 import { strict as assert } from "node:assert";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { policies } from "../../policy-pack/policies";
-import { RULES } from "../../policy-pack/core/rules";
-import { AMI_TABLE, amiUses, ignoreCovers, parsePropertyPath } from "../../policy-pack/core/resources";
+import { RULES } from "../../policy-pack/rules/rules";
+import { AMI_TABLE, amiUses, ignoreCovers, parsePropertyPath } from "../../policy-pack/rules/resources";
 import { UNKNOWN, image, runPolicy, useImages, type TestResource } from "../helpers/policy";
 import { propsAt, tableRows } from "../helpers/resources";
 

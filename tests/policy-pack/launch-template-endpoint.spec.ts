@@ -8,16 +8,16 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { mockClient } from "aws-sdk-client-mock";
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { DescribeLaunchTemplateVersionsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { Ec2Source, defaultClientFor } from "../../policy-pack/core/lookup";
-import { Ec2TemplateSource } from "../../policy-pack/core/launch-templates";
+import { Ec2Source, defaultClientFor } from "../../policy-pack/aws/lookup";
+import { Ec2TemplateSource } from "../../policy-pack/aws/launch-templates";
 import {
   SsmSource,
   defaultSsmClientFor,
   parseParameterReference,
   type ParameterRef,
-} from "../../policy-pack/core/ssm";
-import { setReferenceSources } from "../../policy-pack/core/references";
-import { setAmiSource, setClock } from "../../policy-pack/core/policy";
+} from "../../policy-pack/aws/ssm";
+import { setReferenceSources } from "../../policy-pack/aws/references";
+import { setAmiSource, setClock } from "../../policy-pack/runtime/policy";
 import { policies } from "../../policy-pack/policies";
 import {
   HANG,

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import * as net from "node:net";
-import { Ec2Source, defaultClientFor } from "../../policy-pack/core/lookup";
+import { Ec2Source, defaultClientFor } from "../../policy-pack/aws/lookup";
 import {
   HANG,
   ec2Error,

@@ -2,8 +2,8 @@ import { strict as assert } from "node:assert";
 import { mockClient } from "aws-sdk-client-mock";
 import { DescribeImageAttributeCommand, DescribeImagesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { Ec2Source, InventoryError, InventorySource, parseInventory } from "../../policy-pack/core/lookup";
-import { factsFromImage } from "../../policy-pack/core/facts";
+import { Ec2Source, InventoryError, InventorySource, parseInventory } from "../../policy-pack/aws/lookup";
+import { factsFromImage } from "../../policy-pack/rules/facts";
 import { image } from "../helpers/policy";
 
 function notFound(ids: string[]): Error {

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { ec2AmiDisallowMissingImage as missing } from "../../policy-pack/policies/ec2-ami-disallow-missing-image";
 import { ec2AmiDisallowIgnoreChanges as mutable } from "../../policy-pack/policies/ec2-ami-disallow-ignore-changes";
 import { UNKNOWN, image, runPolicy, useImages } from "../helpers/policy";
-import { setAmiSource } from "../../policy-pack/core/policy";
+import { setAmiSource } from "../../policy-pack/runtime/policy";
 
 const region = { region: "us-east-1" };
 

@@ -7,9 +7,9 @@
 import { strict as assert } from "node:assert";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { policies } from "../../policy-pack/policies";
-import { RULES } from "../../policy-pack/core/rules";
-import { UNKNOWN_SENTINELS, plain } from "../../policy-pack/core/values";
-import { OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY, downgrade } from "../../policy-pack/core/wire";
+import { RULES } from "../../policy-pack/rules/rules";
+import { UNKNOWN_SENTINELS, plain } from "../../policy-pack/rules/values";
+import { OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY, downgrade } from "../../policy-pack/runtime/wire";
 import { UNKNOWN, image, runPolicy, useImages, type TestResource } from "../helpers/policy";
 
 const GOOD = "ami-00000000000000001";

@@ -8,17 +8,17 @@
 import { strict as assert } from "node:assert";
 import { ec2AmiRequireTags as tags } from "../../policy-pack/policies/ec2-ami-require-tags";
 import { ec2AmiDisallowPublicSharing as sharing } from "../../policy-pack/policies/ec2-ami-disallow-public-sharing";
-import { Ec2Source, InventoryError, defaultClientFor } from "../../policy-pack/core/lookup";
-import { setAmiSource, setClock } from "../../policy-pack/core/policy";
+import { Ec2Source, InventoryError, defaultClientFor } from "../../policy-pack/aws/lookup";
+import { setAmiSource, setClock } from "../../policy-pack/runtime/policy";
 import {
   AssumedRoleViews,
   InventoryOwnerViews,
   parseOwnerViews,
   setOwnerViews,
-} from "../../policy-pack/core/owner";
-import { sessionName } from "../../policy-pack/core/assume-role";
-import { SettingsError, resolveSettings } from "../../policy-pack/core/settings";
-import { factsFromImage, type AmiFacts } from "../../policy-pack/core/facts";
+} from "../../policy-pack/aws/owner";
+import { sessionName } from "../../policy-pack/aws/assume-role";
+import { SettingsError, resolveSettings } from "../../policy-pack/rules/settings";
+import { factsFromImage, type AmiFacts } from "../../policy-pack/rules/facts";
 import { startEc2Server, type Ec2Server } from "../helpers/ec2-server";
 import {
   BUILD_ACCOUNT,

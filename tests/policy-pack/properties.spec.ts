@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { policies } from "../../policy-pack/policies";
-import { AMI_TABLE, TYPES } from "../../policy-pack/core/resources";
+import { AMI_TABLE, TYPES } from "../../policy-pack/rules/resources";
 import { UNKNOWN, image, runPolicy, useImages } from "../helpers/policy";
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 

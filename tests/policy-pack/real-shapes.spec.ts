@@ -10,8 +10,8 @@ import { ec2AmiDisallowStaleImage } from "../../policy-pack/policies/ec2-ami-dis
 import { ec2AmiDisallowPublicSharing } from "../../policy-pack/policies/ec2-ami-disallow-public-sharing";
 import { ec2AmiDisallowUntrustedOwner } from "../../policy-pack/policies/ec2-ami-disallow-untrusted-owner";
 import { ec2AmiRequireTags } from "../../policy-pack/policies/ec2-ami-require-tags";
-import { factsFromImage, parseTimestamp } from "../../policy-pack/core/facts";
-import { RULES } from "../../policy-pack/core/rules";
+import { factsFromImage, parseTimestamp } from "../../policy-pack/rules/facts";
+import { RULES } from "../../policy-pack/rules/rules";
 import { parseConfig } from "../../src/audit/config";
 import { judgeRegionImages, type RegionScan } from "../../src/audit/judge";
 import { NOW, runPolicy, useImages } from "../helpers/policy";

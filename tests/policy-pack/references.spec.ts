@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { policies } from "../../policy-pack/policies";
-import { TEMPLATE_REFERRERS, launchTemplateReferences } from "../../policy-pack/core/launch-templates";
+import { TEMPLATE_REFERRERS, launchTemplateReferences } from "../../policy-pack/aws/launch-templates";
 import {
   UNKNOWN as ENGINE_UNKNOWN,
   TRUST_FIXTURE,
@@ -17,10 +17,10 @@ import {
   useImages,
   type TestResource,
 } from "../helpers/policy";
-import { UNKNOWN } from "../../policy-pack/core/values";
-import { typesWith } from "../../policy-pack/core/resources";
-import type { ParameterValue } from "../../policy-pack/core/ssm";
-import type { RawTemplateVersion } from "../../policy-pack/core/launch-templates";
+import { UNKNOWN } from "../../policy-pack/rules/values";
+import { typesWith } from "../../policy-pack/rules/resources";
+import type { ParameterValue } from "../../policy-pack/aws/ssm";
+import type { RawTemplateVersion } from "../../policy-pack/aws/launch-templates";
 
 const GOOD = "ami-00000000000000001";
 const COMMUNITY = "ami-00000000000000002";

@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
-import { AMI_TABLE, LAUNCHERS, MAKERS, USERS } from "../../policy-pack/core/resources";
+import { AMI_TABLE, LAUNCHERS, MAKERS, USERS } from "../../policy-pack/rules/resources";
 
 const ROOT = path.resolve(__dirname, "..", "..", "node_modules", "@pulumi");
 const PACKAGES = { aws: path.join(ROOT, "aws"), "aws-native": path.join(ROOT, "aws-native") } as const;

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { policies } from "../../policy-pack/policies";
-import { DEFAULT_SETTINGS, SettingsError, resolveSettings } from "../../policy-pack/core/settings";
+import { DEFAULT_SETTINGS, SettingsError, resolveSettings } from "../../policy-pack/rules/settings";
 
 describe("pack settings", () => {
   it("defaults every setting", () => {

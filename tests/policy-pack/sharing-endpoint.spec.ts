@@ -5,8 +5,8 @@
  * not one per resource.
  */
 import { strict as assert } from "node:assert";
-import { Ec2Source } from "../../policy-pack/core/lookup";
-import { setAmiSource, setClock } from "../../policy-pack/core/policy";
+import { Ec2Source } from "../../policy-pack/aws/lookup";
+import { setAmiSource, setClock } from "../../policy-pack/runtime/policy";
 import { ec2AmiDisallowPublicSharing as sharing } from "../../policy-pack/policies/ec2-ami-disallow-public-sharing";
 import { ec2AmiDisallowStaleImage as stale } from "../../policy-pack/policies/ec2-ami-disallow-stale-image";
 import {

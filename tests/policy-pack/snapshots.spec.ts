@@ -12,7 +12,7 @@ import {
   InventorySnapshots,
   setSnapshotSource,
   type SnapshotLookup,
-} from "../../policy-pack/core/snapshots";
+} from "../../policy-pack/aws/snapshots";
 import { UNKNOWN, runPolicy, useImages } from "../helpers/policy";
 
 const OURS = "snap-0000000000000000a";

@@ -9,7 +9,7 @@ import {
   defaultSsmClientFor,
   parseParameterReference,
   type ParameterRef,
-} from "../../policy-pack/core/ssm";
+} from "../../policy-pack/aws/ssm";
 import {
   HANG,
   jsonError,

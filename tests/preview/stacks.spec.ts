@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import Ajv from "ajv";
-import { readInventory } from "../../policy-pack/core/lookup";
+import { readInventory } from "../../policy-pack/aws/lookup";
 import { REPO, requireBuiltPack, runCli } from "../helpers/engine";
 
 const schema = JSON.parse(

@@ -13,7 +13,7 @@ import {
   type AmiFacts,
   type AmiLookup,
   type LaunchPermissionsResult,
-} from "./facts";
+} from "../rules/facts";
 
 export interface AmiSource {
   /** Looks one AMI up in a region. Never rejects. */

@@ -6,9 +6,9 @@
  * the `LaunchTemplateVersions` list of an inventory file (the shape of
  * `aws ec2 describe-launch-template-versions --output json`).
  */
-import { TickBatcher } from "./batch";
+import { TickBatcher } from "../rules/batch";
 import { InventoryError, defaultClientFor, describeError, errorName, type Ec2Like } from "./lookup";
-import { UNKNOWN, isUnknown, list, rec, str, type Unknown } from "./values";
+import { UNKNOWN, isUnknown, list, rec, str, type Unknown } from "../rules/values";
 
 /** A launch template version as a resource names it. */
 export interface TemplateRef {

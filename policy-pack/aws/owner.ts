@@ -16,7 +16,12 @@ import {
   temporaryCredentials,
   type CredentialsProvider,
 } from "./assume-role";
-import { factsFromImage, type AmiFacts, type LaunchPermission, type LaunchPermissionsResult } from "./facts";
+import {
+  factsFromImage,
+  type AmiFacts,
+  type LaunchPermission,
+  type LaunchPermissionsResult,
+} from "../rules/facts";
 import {
   Ec2Source,
   InventoryError,
@@ -26,9 +31,9 @@ import {
   type AmiSource,
   type Ec2Like,
 } from "./lookup";
-import { judgeHiddenSharing, judgeHiddenTags, ownerViewFailed } from "./owner-rules";
-import { RULES, judgeSharing, judgeTags, ownedBySettings, type Finding } from "./rules";
-import type { AmiGuardSettings } from "./settings";
+import { judgeHiddenSharing, judgeHiddenTags, ownerViewFailed } from "../rules/owner-rules";
+import { RULES, judgeSharing, judgeTags, ownedBySettings, type Finding } from "../rules/rules";
+import type { AmiGuardSettings } from "../rules/settings";
 
 /** One image as its owner sees it, or why that could not be had. */
 export type OwnerView =

@@ -15,8 +15,8 @@ import {
   type TemplateRef,
   type TemplateSource,
 } from "./launch-templates";
-import { AMI_ID, type AmiUse } from "./resources";
-import { RULES, type Finding } from "./rules";
+import { AMI_ID, type AmiUse } from "../rules/resources";
+import { RULES, type Finding } from "../rules/rules";
 import {
   InventoryParameterSource,
   SsmSource,
@@ -26,7 +26,7 @@ import {
   parseParameterReference,
   type ParameterSource,
 } from "./ssm";
-import { UNKNOWN } from "./values";
+import { UNKNOWN } from "../rules/values";
 
 export interface ReferenceSources {
   parameters: ParameterSource;

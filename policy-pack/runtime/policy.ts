@@ -9,10 +9,10 @@ import type {
   ResourceValidationPolicy,
   PolicyConfigSchema,
 } from "@pulumi/policy";
-import type { AmiFacts } from "./facts";
-import { sourceFromEnvironment, type AmiSource } from "./lookup";
-import { judgeMissing, type Finding, type Severity } from "./rules";
-import { resolveSettings, SettingsError, type AmiGuardSettings } from "./settings";
+import type { AmiFacts } from "../rules/facts";
+import { sourceFromEnvironment, type AmiSource } from "../aws/lookup";
+import { judgeMissing, type Finding, type Severity } from "../rules/rules";
+import { resolveSettings, SettingsError, type AmiGuardSettings } from "../rules/settings";
 import {
   TYPES,
   amiUses,
@@ -21,10 +21,10 @@ import {
   scannedUses,
   type AmiPurpose,
   type AmiUse,
-} from "./resources";
-import { UNKNOWN, plain, rec, type Unknown } from "./values";
-import { TEMPLATE_REFERRERS } from "./launch-templates";
-import { isReference, referenceSources, resolveReference, templateUses } from "./references";
+} from "../rules/resources";
+import { UNKNOWN, plain, rec, type Unknown } from "../rules/values";
+import { TEMPLATE_REFERRERS } from "../aws/launch-templates";
+import { isReference, referenceSources, resolveReference, templateUses } from "../aws/references";
 import { installWireCompatibility } from "./wire";
 
 installWireCompatibility();

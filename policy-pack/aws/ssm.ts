@@ -6,7 +6,7 @@
  * list of an inventory file (the shape `aws ssm get-parameters --output json` prints). Failures become `error`
  * look-ups naming the cause (fail closed), never exceptions.
  */
-import { TickBatcher } from "./batch";
+import { TickBatcher } from "../rules/batch";
 import { InventoryError, describeError, errorName, sdkClientConfig, type Ec2Like } from "./lookup";
 
 export const SSM_PREFIX = "resolve:ssm:";
