@@ -18,7 +18,7 @@ import { GoldenImagePipeline } from "./components/golden-image-pipeline";
 import { ImmutableFleet } from "./components/immutable-fleet";
 import { OrganizationGuardrails } from "./components/organization-guardrails";
 import { MANAGED_BY, type AccountContext } from "./components/policies";
-import { loadConfig } from "./src/config";
+import { loadConfig } from "./config";
 import { policyConfigOf } from "./src/preview/stack-policy-config";
 
 const config = loadConfig();

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AllowedImagesState, SnapshotBlockPublicAccessState } from "../src/config";
+import type { AllowedImagesState, SnapshotBlockPublicAccessState } from "../config";
 
 /** Arguments of {@link AccountGuardrails}. */
 export interface AccountGuardrailsArgs {

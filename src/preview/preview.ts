@@ -24,7 +24,7 @@ import { buildPolicyConfig, readPolicyConfigFile } from "./policy-config";
 import { isOwnProject, policyConfigForStack } from "./stack-policy-config";
 import { findProjectRoot, readProject, readStackConfig, resolveProgram, type Project } from "./project";
 import type { RegisteredResource, RunFailure, RunJob, RunReply, RunResult } from "./protocol";
-import { ConfigError } from "../config/errors";
+import { ConfigError } from "../../config/errors";
 
 export interface PreviewOptions {
   stack: string;

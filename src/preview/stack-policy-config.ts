@@ -5,7 +5,7 @@
  * `pulumi preview --policy-pack policy-pack --policy-pack-config <file>`, so both paths judge with one config.
  */
 import { UserError } from "../cli/errors";
-import { ConfigError, NAMESPACE, parseConfig, type AmiGuardConfig } from "../config";
+import { ConfigError, NAMESPACE, parseConfig, type AmiGuardConfig } from "../../config";
 import { RULES } from "ami-guard-policies/rules/rules";
 import { configList } from "./protocol";
 

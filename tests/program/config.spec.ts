@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cadenceToCron, ConfigError, parseConfig } from "../../src/config";
+import { cadenceToCron, ConfigError, parseConfig } from "../../config";
 import { loadStackConfig } from "../helpers/mocks";
 
 /** parseConfig is pure: these run without mocks. */

@@ -1,7 +1,7 @@
 /** The estate keys of the stack config (accountRole, ownerReadRoles, the owner read role's trust): pure parseConfig. */
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { ConfigError, parseConfig } from "../../src/config";
+import { ConfigError, parseConfig } from "../../config";
 import { loadStackConfig } from "../helpers/mocks";
 
 const estate = (stack: string) =>

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "../../src/config";
+import { ConfigError } from "../../config";
 import { installMocks, loadStackConfig, settle } from "../helpers/mocks";
 
 /** The program itself stops on a bad stack file before declaring anything (own process: mocks are global). */

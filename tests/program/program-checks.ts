@@ -5,7 +5,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- resource inputs are untyped JSON under mocks */
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { cadenceToCron } from "../../src/config";
+import { cadenceToCron } from "../../config";
 import {
   installMocks,
   loadStackConfig,
