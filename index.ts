@@ -17,7 +17,7 @@ import { AuditTrail } from "./components/audit-trail";
 import { GoldenImagePipeline } from "./components/golden-image-pipeline";
 import { ImmutableFleet } from "./components/immutable-fleet";
 import { OrganizationGuardrails } from "./components/organization-guardrails";
-import { MANAGED_BY, type AccountContext } from "./components/policies";
+import { MANAGED_BY, type AccountContext } from "./components/iam";
 import { loadConfig } from "./config";
 import { policyConfigOf } from "./src/preview/stack-policy-config";
 

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { alarmTopicPolicy, type AccountContext } from "./policies";
+import { alarmTopicPolicy, amiGuardName, type AccountContext } from "./iam";
 
 /** One watched AMI-relevant API activity: a metric filter on the trail log group and its alarm. */
 export interface AmiActivity {
@@ -186,7 +186,7 @@ export class AmiActivityAlarms extends pulumi.ComponentResource {
 
     const topic = new aws.sns.Topic(
       `${name}-topic`,
-      { name: `ami-guard-${args.environment}-alarms`, kmsMasterKeyId: args.topicKeyArn, tags: args.tags },
+      { name: amiGuardName(args.environment, "alarms"), kmsMasterKeyId: args.topicKeyArn, tags: args.tags },
       { parent: this },
     );
     new aws.sns.TopicPolicy(
@@ -208,7 +208,7 @@ export class AmiActivityAlarms extends pulumi.ComponentResource {
     });
 
     this.alarmNames = AMI_ACTIVITIES.map((activity) => {
-      const metricName = `ami-guard-${activity.id}`;
+      const metricName = amiGuardName(activity.id);
       const metricTransformation = {
         name: metricName,
         namespace: METRIC_NAMESPACE,
@@ -218,7 +218,7 @@ export class AmiActivityAlarms extends pulumi.ComponentResource {
       const filter = new aws.cloudwatch.LogMetricFilter(
         `${name}-${activity.id}-filter`,
         {
-          name: `ami-guard-${args.environment}-${activity.id}`,
+          name: amiGuardName(args.environment, activity.id),
           logGroupName: args.logGroupName,
           pattern: pulumi.output(args.amiKeyArn).apply((arn) => activity.pattern(arn)),
           metricTransformation,
@@ -230,7 +230,7 @@ export class AmiActivityAlarms extends pulumi.ComponentResource {
           new aws.cloudwatch.LogMetricFilter(
             `${name}-${activity.id}-filter-${i + 2}`,
             {
-              name: `ami-guard-${args.environment}-${activity.id}-${i + 2}`,
+              name: amiGuardName(args.environment, activity.id, String(i + 2)),
               logGroupName: args.logGroupName,
               pattern,
               metricTransformation,
@@ -241,7 +241,7 @@ export class AmiActivityAlarms extends pulumi.ComponentResource {
       const alarm = new aws.cloudwatch.MetricAlarm(
         `${name}-${activity.id}-alarm`,
         {
-          name: `ami-guard-${args.environment}-${activity.id}`,
+          name: amiGuardName(args.environment, activity.id),
           alarmDescription: `AMI Guard (${args.environment}): ${activity.description}`,
           namespace: METRIC_NAMESPACE,
           metricName,

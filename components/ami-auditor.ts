@@ -2,14 +2,18 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { GUARDRAIL_EVENTS, IMAGE_EVENTS } from "../src/auditor/events";
 import {
+  amiGuardName,
   auditorFunctionName,
   auditorFunctionPolicy,
   auditorTrustPolicy,
   deadLetterQueuePolicy,
-} from "./auditor-policies";
-import { GUARDRAIL_EVENTS, IMAGE_EVENTS } from "../src/auditor/events";
-import { ROLE_PATH, roleBoundary, type AccountContext, type SharingTargets } from "./policies";
+  ROLE_PATH,
+  roleBoundary,
+  type AccountContext,
+  type SharingTargets,
+} from "./iam";
 
 /** The bundled handler (`npm run build`), from the source tree or the compiled one. */
 export function auditorBundlePath(): string {
@@ -143,7 +147,7 @@ export class AmiAuditor extends pulumi.ComponentResource {
     const rolePolicy = new aws.iam.RolePolicy(
       `${name}-policy`,
       {
-        name: "ami-guard-auditor-function",
+        name: amiGuardName("auditor-function"),
         role: role.name,
         policy: docs.apply((d) => JSON.stringify(d.policy)),
       },

@@ -1,6 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { amiKeyPolicy, serviceLinkedRoleArn, type AccountContext, type SharingTargets } from "./policies";
+import {
+  amiGuardName,
+  amiKeyPolicy,
+  keyAliasName,
+  serviceLinkedRoleArn,
+  type AccountContext,
+  type SharingTargets,
+} from "./iam";
 
 /** Arguments of {@link AmiEncryptionKey}. */
 export interface AmiEncryptionKeyArgs {
@@ -52,7 +59,7 @@ export class AmiEncryptionKey extends pulumi.ComponentResource {
     );
     const alias = new aws.kms.Alias(
       `${name}-alias`,
-      { name: `alias/ami-guard-${args.environment}-ami`, targetKeyId: key.keyId },
+      { name: keyAliasName(args.environment, "ami"), targetKeyId: key.keyId },
       { parent: this },
     );
 
@@ -78,7 +85,7 @@ export class AmiEncryptionKey extends pulumi.ComponentResource {
       new aws.kms.Grant(
         `${name}-autoscaling-grant`,
         {
-          name: `ami-guard-${args.environment}-autoscaling`,
+          name: amiGuardName(args.environment, "autoscaling"),
           keyId: key.arn,
           granteePrincipal: slr ? slr.arn : account.apply((ctx) => serviceLinkedRoleArn(ctx, "autoscaling")),
           operations: [

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  amiGuardName,
   auditorPolicy,
   builderPolicy,
   deployerPolicy,
@@ -14,7 +15,7 @@ import {
   type PolicyDocument,
   type RoleKind,
   type SharingTargets,
-} from "./policies";
+} from "./iam";
 
 /** Arguments of {@link AmiIamRoles}. */
 export interface AmiIamRolesArgs {
@@ -44,7 +45,7 @@ export interface AmiIamRolesArgs {
 
 /**
  * The four scoped roles of the AMI lifecycle (builder, publisher, deployer, auditor), each with a fixed name
- * under the `/ami-guard/` path, its inline policy from {@link ./policies} and a shared permissions boundary
+ * under the `/ami-guard/` path, its inline policy from {@link ./iam} and a shared permissions boundary
  * that caps every role at the union of their allowed actions and denies guardrail tampering. The builder is
  * also the Image Builder build instance's role (instance profile).
  */
@@ -72,7 +73,7 @@ export class AmiIamRoles extends pulumi.ComponentResource {
     const boundary = new aws.iam.Policy(
       `${name}-boundary`,
       {
-        name: `ami-guard-${args.environment}-boundary`,
+        name: amiGuardName(args.environment, "boundary"),
         path: ROLE_PATH,
         description:
           "AMI Guard permissions boundary: caps every AMI Guard role and denies guardrail tampering",
@@ -113,7 +114,7 @@ export class AmiIamRoles extends pulumi.ComponentResource {
       new aws.iam.RolePolicy(
         `${name}-${kind}-policy`,
         {
-          name: `ami-guard-${kind}`,
+          name: amiGuardName(kind),
           role: role.name,
           policy: docs.apply((d) => JSON.stringify(d.roles[kind])),
         },

@@ -1,13 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  amiGuardName,
   OWNER_READ_ROLE_NAME,
   ownerReadBoundary,
   ownerReadPolicy,
   ownerReadTrustPolicy,
+  ROLE_PATH,
   type OwnerReadTrust,
-} from "./owner-read-role-policies";
-import { ROLE_PATH } from "./policies";
+} from "./iam";
 
 /** Arguments of {@link AmiOwnerReadRole}. */
 export interface AmiOwnerReadRoleArgs {
@@ -40,7 +41,7 @@ export class AmiOwnerReadRole extends pulumi.ComponentResource {
     const boundary = new aws.iam.Policy(
       `${name}-boundary`,
       {
-        name: `ami-guard-${OWNER_READ_ROLE_NAME}-boundary`,
+        name: amiGuardName(OWNER_READ_ROLE_NAME, "boundary"),
         path: ROLE_PATH,
         description:
           "AMI Guard owner read role boundary: at most ec2:DescribeImages and ec2:DescribeImageAttribute",
@@ -67,7 +68,7 @@ export class AmiOwnerReadRole extends pulumi.ComponentResource {
     new aws.iam.RolePolicy(
       `${name}-policy`,
       {
-        name: "ami-guard-owner-read",
+        name: amiGuardName("owner-read"),
         role: role.name,
         policy: pulumi.output(args.partition).apply((p) => JSON.stringify(ownerReadPolicy(p))),
       },

@@ -1,14 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  amiGuardName,
   auditKeyPolicy,
+  keyAliasName,
   trailBucketPolicy,
   trailLogGroupName,
   trailLogsRolePolicy,
   trailLogsTrustPolicy,
   trailName,
   type AccountContext,
-} from "./policies";
+} from "./iam";
 
 /** Arguments of {@link AuditTrail}. */
 export interface AuditTrailArgs {
@@ -59,13 +61,13 @@ export class AuditTrail extends pulumi.ComponentResource {
     );
     new aws.kms.Alias(
       `${name}-key-alias`,
-      { name: `alias/ami-guard-${args.environment}-audit`, targetKeyId: key.keyId },
+      { name: keyAliasName(args.environment, "audit"), targetKeyId: key.keyId },
       { parent: this },
     );
 
     const bucket = new aws.s3.Bucket(
       `${name}-bucket`,
-      { bucketPrefix: `ami-guard-${args.environment}-trail-`, forceDestroy: false, tags: args.tags },
+      { bucketPrefix: `${amiGuardName(args.environment, "trail")}-`, forceDestroy: false, tags: args.tags },
       { parent: this },
     );
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
@@ -143,7 +145,7 @@ export class AuditTrail extends pulumi.ComponentResource {
     const logsRole = new aws.iam.Role(
       `${name}-logs-role`,
       {
-        name: `ami-guard-${args.environment}-trail-logs`,
+        name: amiGuardName(args.environment, "trail-logs"),
         description: "CloudTrail delivery to the AMI Guard trail log group",
         assumeRolePolicy: account.apply((ctx) => JSON.stringify(trailLogsTrustPolicy(ctx))),
         tags: args.tags,

@@ -2,11 +2,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AmiProtection } from "./ami-protection";
 import {
+  amiGuardName,
+  arn,
   BUILD_INSTANCE_TAG,
   imageBuilderLifecycleTrustPolicy,
   MANAGED_BY,
   type SharingTargets,
-} from "./policies";
+} from "./iam";
 
 /** Arguments of {@link GoldenImagePipeline}. */
 export interface GoldenImagePipelineArgs {
@@ -64,7 +66,7 @@ export class GoldenImagePipeline extends pulumi.ComponentResource {
   constructor(name: string, args: GoldenImagePipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ami-guard:components:GoldenImagePipeline", name, {}, opts);
     const partition = pulumi.output(args.partition);
-    const baseName = `ami-guard-${args.environment}`;
+    const baseName = amiGuardName(args.environment);
 
     const recipe = new aws.imagebuilder.ImageRecipe(
       `${name}-recipe`,
@@ -74,7 +76,9 @@ export class GoldenImagePipeline extends pulumi.ComponentResource {
         description: `AMI Guard golden image (${args.environment}) on ${args.parentImage}`,
         parentImage: args.parentImage,
         components: args.components.map((c) => ({
-          componentArn: pulumi.interpolate`arn:${partition}:imagebuilder:${args.region}:aws:component/${c}/x.x.x`,
+          componentArn: partition.apply((p) =>
+            arn(p, "imagebuilder", args.region, "aws", `component/${c}/x.x.x`),
+          ),
         })),
         blockDeviceMappings: [
           {
@@ -228,7 +232,9 @@ export class GoldenImagePipeline extends pulumi.ComponentResource {
       `${name}-lifecycle-role-policy`,
       {
         role: lifecycleRole.name,
-        policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/EC2ImageBuilderLifecycleExecutionPolicy`,
+        policyArn: partition.apply((p) =>
+          arn(p, "iam", "", "aws", "policy/service-role/EC2ImageBuilderLifecycleExecutionPolicy"),
+        ),
       },
       { parent: this },
     );

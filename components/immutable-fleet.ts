@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { amiGuardName } from "./iam";
 
 /** Arguments of {@link ImmutableFleet}. */
 export interface ImmutableFleetArgs {
@@ -38,7 +39,7 @@ export class ImmutableFleet extends pulumi.ComponentResource {
 
   constructor(name: string, args: ImmutableFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ami-guard:components:ImmutableFleet", name, {}, opts);
-    const baseName = `ami-guard-${args.environment}-fleet`;
+    const baseName = amiGuardName(args.environment, "fleet");
 
     const template = new aws.ec2.LaunchTemplate(
       `${name}-launch-template`,

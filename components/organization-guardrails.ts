@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { guardrailScp } from "./policies";
+import { amiGuardName, guardrailScp } from "./iam";
 
 /** Arguments of {@link OrganizationGuardrails}. */
 export interface OrganizationGuardrailsArgs {
@@ -31,7 +31,7 @@ export class OrganizationGuardrails extends pulumi.ComponentResource {
     const policy = new aws.organizations.Policy(
       `${name}-scp`,
       {
-        name: `ami-guard-${args.environment}-guardrails`,
+        name: amiGuardName(args.environment, "guardrails"),
         description:
           "AMI Guard: no public AMI/snapshot sharing, no disabling AMI guardrails, no stopping the trail",
         type: "SERVICE_CONTROL_POLICY",

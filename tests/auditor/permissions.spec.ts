@@ -1,10 +1,10 @@
 /**
  * Every AWS call the auditor makes — a scheduled audit with remediation, an image event, a guardrail event —
- * is granted by its role's policy (components/auditor-policies.ts), so the deployed function is never
+ * is granted by its role's policy (components/iam/auditor-function.ts), so the deployed function is never
  * partial by design. The calls are the ones the loopback account actually received.
  */
 import assert from "node:assert/strict";
-import { auditorFunctionPolicy } from "../../components/auditor-policies";
+import { auditorFunctionPolicy } from "../../components/iam";
 import { handler } from "../../src/auditor/handler";
 import { CONTEXT, event, loopback, quietly, world } from "./support";
 

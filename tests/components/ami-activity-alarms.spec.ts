@@ -8,7 +8,7 @@ import {
   MAX_FILTER_PATTERN_LENGTH,
   METRIC_NAMESPACE,
 } from "../../components/ami-activity-alarms";
-import type { AccountContext } from "../../components/policies";
+import type { AccountContext } from "../../components/iam";
 import { installMocks, promiseOf, settle, type Recorder } from "../helpers/mocks";
 
 const ctx: AccountContext = {

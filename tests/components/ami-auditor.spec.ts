@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- resource inputs are untyped JSON under mocks */
 import assert from "node:assert/strict";
 import { AmiAuditor, amiEventPattern, auditorBundlePath } from "../../components/ami-auditor";
-import type { AccountContext } from "../../components/policies";
+import type { AccountContext } from "../../components/iam";
 import { GUARDRAIL_EVENTS, IMAGE_EVENTS } from "../../src/auditor/events";
 import { installMocks, promiseOf, settle, type Recorder } from "../helpers/mocks";
 import { policyOf } from "../program/program-checks";

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- resource inputs are untyped JSON under mocks */
 import assert from "node:assert/strict";
 import { AmiEncryptionKey } from "../../components/ami-encryption-key";
-import type { AccountContext } from "../../components/policies";
+import type { AccountContext } from "../../components/iam";
 import { installMocks, promiseOf, settle, type Recorder } from "../helpers/mocks";
 
 const ctx: AccountContext = {

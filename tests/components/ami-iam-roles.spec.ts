@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- resource inputs are untyped JSON under mocks */
 import assert from "node:assert/strict";
 import { AmiIamRoles } from "../../components/ami-iam-roles";
-import type { AccountContext, PolicyDocument } from "../../components/policies";
+import type { AccountContext, PolicyDocument } from "../../components/iam";
 import { installMocks, promiseOf, settle, type Recorder } from "../helpers/mocks";
 
 const ctx: AccountContext = {
@@ -81,7 +81,7 @@ describe("AmiIamRoles", function () {
     assert.equal(profile.role, "ami-guard-dev-builder");
   });
 
-  it("attaches the documents of components/policies: no wildcard actions, boundary allows exactly the union", async function () {
+  it("attaches the documents of components/iam: no wildcard actions, boundary allows exactly the union", async function () {
     const union = new Set<string>();
     for (const kind of ["builder", "publisher", "deployer", "auditor"]) {
       const doc = JSON.parse(

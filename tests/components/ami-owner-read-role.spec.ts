@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { AmiOwnerReadRole } from "../../components/ami-owner-read-role";
-import { OWNER_READ_ACTIONS } from "../../components/owner-read-role-policies";
-import type { PolicyDocument } from "../../components/policies";
+import { OWNER_READ_ACTIONS } from "../../components/iam";
+import type { PolicyDocument } from "../../components/iam";
 import { installMocks, promiseOf, settle, type Recorder } from "../helpers/mocks";
 
 const TRUST = {

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- resource inputs are untyped JSON under mocks */
 import assert from "node:assert/strict";
 import { AuditTrail } from "../../components/audit-trail";
-import type { AccountContext, PolicyDocument } from "../../components/policies";
+import type { AccountContext, PolicyDocument } from "../../components/iam";
 import { installMocks, promiseOf, settle, type Recorder } from "../helpers/mocks";
 
 const ctx: AccountContext = {

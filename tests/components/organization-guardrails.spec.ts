@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- resource inputs are untyped JSON under mocks */
 import assert from "node:assert/strict";
 import { OrganizationGuardrails } from "../../components/organization-guardrails";
-import { guardrailScp } from "../../components/policies";
+import { guardrailScp } from "../../components/iam";
 import { installMocks, promiseOf, settle, type Recorder } from "../helpers/mocks";
 
 describe("OrganizationGuardrails", function () {

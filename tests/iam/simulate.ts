@@ -4,7 +4,7 @@
  * can never pass by accident.
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import type { PolicyDocument } from "../../components/policies";
+import type { PolicyDocument } from "../../components/iam";
 
 export type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 

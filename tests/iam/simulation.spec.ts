@@ -3,7 +3,7 @@
  * evaluated offline with @cloud-copilot/iam-simulate over the very documents the components deploy.
  */
 import assert from "node:assert/strict";
-import * as P from "../../components/policies";
+import * as P from "../../components/iam";
 import { decide, type Decision, type Request } from "./simulate";
 
 const ctx: P.AccountContext = {

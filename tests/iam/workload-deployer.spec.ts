@@ -6,8 +6,8 @@
  * standalone stack) none of that is open.
  */
 import assert from "node:assert/strict";
-import * as P from "../../components/policies";
-import { ownerReadRoleArn, ownerReadTrustPolicy } from "../../components/owner-read-role-policies";
+import * as P from "../../components/iam";
+import { ownerReadRoleArn, ownerReadTrustPolicy } from "../../components/iam";
 import { decide, type Decision, type Request } from "./simulate";
 
 const WORKLOAD = "555555555555";

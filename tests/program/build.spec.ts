@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { OWNER_READ_ACTIONS } from "../../components/owner-read-role-policies";
+import { OWNER_READ_ACTIONS } from "../../components/iam";
 import { policyOf, runProgram, type ProgramRun } from "./program-checks";
 import { assertIamSnapshot } from "./iam-documents";
 

@@ -80,10 +80,14 @@ export function assertIamSnapshot(stack: string, recorder: Recorder): void {
     `the stack ${stack} registers other documents than ${path.relative(process.cwd(), file)}`,
   );
   assert.ok(Object.keys(actual.documents).length > 0, `no IAM document recorded for ${stack}`);
-  for (const [where, json] of Object.entries(actual.documents)) {
-    // Byte for byte: the fixture holds the parsed document, whose serialisation keeps key and element order.
-    assert.equal(json, JSON.stringify(expected.documents[where]), `${where} differs from the fixture`);
+  // Byte for byte: the fixture holds the parsed document, whose serialisation keeps key and element order.
+  const differ = Object.entries(actual.documents)
+    .filter(([where, json]) => json !== JSON.stringify(expected.documents[where]))
+    .map(([where]) => where);
+  for (const where of differ) {
+    assert.deepEqual(JSON.parse(actual.documents[where]), expected.documents[where], `${where} differs`);
   }
+  assert.deepEqual(differ, [], `documents differing from the fixture (in order only): ${differ.join(", ")}`);
   assert.deepEqual(
     actual.names,
     expected.names,
