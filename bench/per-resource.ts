@@ -1,14 +1,19 @@
 /**
  * Benchmark 2: per-resource cost. Each pack is started as the engine starts it, configured as the engine
- * configures it (GetAnalyzerInfo, Configure with the schema defaults applied, ConfigureStack), then sent 600
+ * configures it (GetAnalyzerInfo, Configure with the schema defaults applied, ConfigureStack), then, after a
+ * pause standing for the engine running the program (the engine configures a pack before it runs the program,
+ * and sends the first Analyze only when the program registers its first resource), sent 600
  * `aws:ec2/instance:Instance` resources over 20 distinct AMIs, one Analyze at a time, with their default AWS
- * provider. Ours looks every AMI up in a loopback EC2 endpoint that answers after a fixed latency; the anchor
- * judges inputs only. The time is Analyze #1 sent → Analyze #600 answered, divided by 600.
+ * provider. Ours looks every AMI up in a loopback EC2 (and STS) endpoint that answers after a fixed latency (0:
+ * at once); the anchor and the floor pack (one no-op policy) judge inputs only. The time is Analyze #1 sent →
+ * Analyze #600 answered, divided by 600; Configure sent → ConfigureStack answered is reported apart.
  */
 import type { AnalyzedResource, PolicyConfig, ProviderResource } from "../src/analyzer/types";
-import { startEc2Server } from "../tests/helpers/ec2-server";
+import * as path from "node:path";
+import { queryResponse, startEc2Server } from "../tests/helpers/ec2-server";
 import {
   ANCHOR_DIR,
+  BENCH,
   PACK_DIR,
   log,
   loopbackAwsEnv,
@@ -25,6 +30,8 @@ export const RESOURCES = 600;
 export const DISTINCT_AMIS = 20;
 
 export interface ResourceSample {
+  /** Configure sent → ConfigureStack answered. */
+  configureMs: number;
   totalMs: number;
   perResourceMs: number;
   /** The first resource (ours loads the AWS SDK for it), the first 20 (each a new AMI for ours: a look-up each). */
@@ -34,21 +41,46 @@ export interface ResourceSample {
   describeImagesCalls: number;
   describeImagesIds: number;
   describeImageAttributeCalls: number;
+  getCallerIdentityCalls: number;
   diagnostics: number;
   resourcesFlagged: number;
+  peakMiB: number;
+}
+
+export type Side = "ours" | "anchor" | "floor";
+
+export interface SideMedians {
+  perResourceMs: number;
+  restPerResourceMs: number;
+  firstMs: number;
+  configureMs: number;
   peakMiB: number;
 }
 
 export interface PerResourceResult {
   runs: number;
   latencyMs: number;
+  /** The pause between ConfigureStack answered and the first Analyze (the engine running the program). */
+  programMs: number;
   ours: ResourceSample[];
   anchor: ResourceSample[];
-  medians: Record<"ours" | "anchor", { perResourceMs: number; restPerResourceMs: number; peakMiB: number }>;
+  floor: ResourceSample[];
+  medians: Record<Side, SideMedians>;
+  /** Ours ÷ anchor per resource, all 600. */
   ratio: number;
+  /** Ours ÷ anchor per resource on the 580 after the first sighting of each AMI. */
+  restRatio: number;
   /** Checks that our pack judged every AMI (its verdicts match the fixtures); empty when all is well. */
   problems: string[];
-  lookups: { describeImagesCalls: number; describeImagesIds: number; describeImageAttributeCalls: number };
+  lookups: {
+    describeImagesCalls: number;
+    describeImagesIds: number;
+    describeImageAttributeCalls: number;
+    getCallerIdentityCalls: number;
+    /** Distinct AMIs, and those the caller's account (the STS answer) owns. */
+    distinctAmis: number;
+    ownedAmis: number;
+  };
 }
 
 const STACK = "bench";
@@ -95,12 +127,16 @@ const OURS_CONFIG = {
   "ec2-ami-disallow-stale-image": { maxAgeDays: 90 },
 };
 
+export const FLOOR_DIR = path.join(BENCH, "floor-pack");
+
 async function runOne(
   dir: string,
   env: NodeJS.ProcessEnv,
   configDoc: unknown,
   resources: AnalyzedResource[],
+  programMs: number,
 ): Promise<{
+  configureMs: number;
   totalMs: number;
   firstResourceMs: number;
   firstMs: number;
@@ -111,8 +147,11 @@ async function runOne(
   const { pack, info } = await startTimed(dir, env);
   try {
     const config: Record<string, PolicyConfig> = policyConfig().buildPolicyConfig(info, configDoc, undefined);
+    const c0 = process.hrtime.bigint();
     await pack.configure(config);
     await pack.configureStack({ stack: STACK, project: PROJECT, organization: "organization", dryRun: true });
+    const configureMs = since(c0);
+    if (programMs > 0) await new Promise((resolve) => setTimeout(resolve, programMs));
     const flagged = new Map<string, string[]>();
     let diagnostics = 0;
     let firstMs = 0;
@@ -131,6 +170,7 @@ async function runOne(
     }
     const totalMs = since(t0);
     return {
+      configureMs,
       totalMs,
       firstResourceMs,
       firstMs,
@@ -143,18 +183,25 @@ async function runOne(
   }
 }
 
-export async function benchPerResource(runs: number, latencyMs: number): Promise<PerResourceResult> {
+/** The caller's account as the loopback STS answers it: the account that owns the benchmark's good AMIs. */
+const CALLER = TRUSTED;
+
+export async function benchPerResource(
+  runs: number,
+  latencyMs: number,
+  programMs: number,
+): Promise<PerResourceResult> {
   const { images, expected } = perResourceImages(Date.now());
   const amiIds = images.map((i) => String(i.ImageId));
   const resources = instances(amiIds);
-  const ours: ResourceSample[] = [];
-  const anchor: ResourceSample[] = [];
+  const samples: Record<Side, ResourceSample[]> = { ours: [], anchor: [], floor: [] };
   const problems: string[] = [];
 
   const sample = (
     r: Awaited<ReturnType<typeof runOne>>,
-    calls: { di: number; ids: number; attr: number },
+    calls: { di: number; ids: number; attr: number; sts: number },
   ): ResourceSample => ({
+    configureMs: r.configureMs,
     totalMs: r.totalMs,
     perResourceMs: r.totalMs / RESOURCES,
     firstResourceMs: r.firstResourceMs,
@@ -163,35 +210,62 @@ export async function benchPerResource(runs: number, latencyMs: number): Promise
     describeImagesCalls: calls.di,
     describeImagesIds: calls.ids,
     describeImageAttributeCalls: calls.attr,
+    getCallerIdentityCalls: calls.sts,
     diagnostics: r.diagnostics,
     resourcesFlagged: r.flagged.size,
     peakMiB: r.peakMiB,
   });
+  const none = { di: 0, ids: 0, attr: 0, sts: 0 };
 
   for (let run = 0; run < runs; run++) {
-    const order: ("ours" | "anchor")[] = run % 2 === 0 ? ["ours", "anchor"] : ["anchor", "ours"];
+    const order: Side[] = run % 2 === 0 ? ["ours", "anchor", "floor"] : ["floor", "anchor", "ours"];
     for (const which of order) {
-      if (which === "anchor") {
-        const r = await runOne(ANCHOR_DIR, offlineEnv(), undefined, resources);
-        anchor.push(sample(r, { di: 0, ids: 0, attr: 0 }));
+      if (which !== "ours") {
+        const r = await runOne(
+          which === "anchor" ? ANCHOR_DIR : FLOOR_DIR,
+          offlineEnv(),
+          undefined,
+          resources,
+          programMs,
+        );
+        samples[which].push(sample(r, none));
         log(
-          `  per-resource run ${run + 1}/${runs} awsguard: ${(r.totalMs / RESOURCES).toFixed(2)} ms/resource`,
+          `  per-resource run ${run + 1}/${runs} ${which}: ${(r.totalMs / RESOURCES).toFixed(2)} ms/resource`,
         );
         continue;
       }
       const stats: WorldStats = { describeImagesIds: 0, throttledByAction: {} };
-      const server = await startEc2Server({ handlers: lookupHandlers(images, stats), latencyMs });
+      const server = await startEc2Server({
+        handlers: {
+          ...lookupHandlers(images, stats),
+          GetCallerIdentity: () =>
+            queryResponse("GetCallerIdentity", {
+              Account: CALLER,
+              Arn: `arn:aws:sts::${CALLER}:assumed-role/deployer/bench`,
+              UserId: "AROABENCH:bench",
+            }),
+        },
+        latencyMs,
+      });
       try {
-        const r = await runOne(PACK_DIR, loopbackAwsEnv({ ec2: server.url }), OURS_CONFIG, resources);
+        const r = await runOne(
+          PACK_DIR,
+          loopbackAwsEnv({ ec2: server.url }, { AWS_ENDPOINT_URL_STS: server.url }),
+          OURS_CONFIG,
+          resources,
+          programMs,
+        );
         const s = sample(r, {
           di: server.calls.DescribeImages ?? 0,
           ids: stats.describeImagesIds,
           attr: server.calls.DescribeImageAttribute ?? 0,
+          sts: server.calls.GetCallerIdentity ?? 0,
         });
-        ours.push(s);
+        samples.ours.push(s);
         log(
-          `  per-resource run ${run + 1}/${runs} ami-guard: ${s.perResourceMs.toFixed(2)} ms/resource, ` +
-            `${s.describeImagesCalls} DescribeImages (${s.describeImagesIds} ids)`,
+          `  per-resource run ${run + 1}/${runs} ours: ${s.perResourceMs.toFixed(2)} ms/resource, ` +
+            `${s.describeImagesCalls} DescribeImages (${s.describeImagesIds} ids), ` +
+            `${s.describeImageAttributeCalls} DescribeImageAttribute, ${s.getCallerIdentityCalls} GetCallerIdentity`,
         );
         // Our pack must have judged every AMI: exactly the resources on the four bad AMIs are flagged, each
         // by the policy its AMI breaks.
@@ -209,24 +283,31 @@ export async function benchPerResource(runs: number, latencyMs: number): Promise
       }
     }
   }
-  const med = (xs: ResourceSample[]) => ({
+  const med = (xs: ResourceSample[]): SideMedians => ({
     perResourceMs: median(xs.map((x) => x.perResourceMs)),
     restPerResourceMs: median(xs.map((x) => x.restPerResourceMs)),
+    firstMs: median(xs.map((x) => x.firstMs)),
+    configureMs: median(xs.map((x) => x.configureMs)),
     peakMiB: median(xs.map((x) => x.peakMiB)),
   });
-  const m = { ours: med(ours), anchor: med(anchor) };
+  const m = { ours: med(samples.ours), anchor: med(samples.anchor), floor: med(samples.floor) };
+  const ours = samples.ours;
   return {
     runs,
     latencyMs,
-    ours,
-    anchor,
+    programMs,
+    ...samples,
     medians: m,
     ratio: m.ours.perResourceMs / m.anchor.perResourceMs,
+    restRatio: m.ours.restPerResourceMs / m.anchor.restPerResourceMs,
     problems: problems.slice(0, 10),
     lookups: {
       describeImagesCalls: Math.max(...ours.map((s) => s.describeImagesCalls)),
       describeImagesIds: Math.max(...ours.map((s) => s.describeImagesIds)),
       describeImageAttributeCalls: Math.max(...ours.map((s) => s.describeImageAttributeCalls)),
+      getCallerIdentityCalls: Math.max(...ours.map((s) => s.getCallerIdentityCalls)),
+      distinctAmis: images.length,
+      ownedAmis: images.filter((i) => i.OwnerId === CALLER).length,
     },
   };
 }
