@@ -232,8 +232,9 @@ function startupSection(s: StartupResult): string {
     "",
     "The floor is what every Node.js pack pays before its first policy loads: the engine's `run-policy-pack` " +
       "harness registers ts-node (loading the TypeScript compiler) for every pack, then loads `@pulumi/pulumi` " +
-      "and `@pulumi/policy` with gRPC. Ours loads neither `@pulumi/aws` nor the AWS SDK at start; the anchor " +
-      "loads `@pulumi/aws` for its typed validators.",
+      "and `@pulumi/policy` with gRPC. Ours loads neither `@pulumi/aws` nor the AWS SDK at start (the SDK loads " +
+      "after `ConfigureStack`, while the engine runs the program); the anchor loads `@pulumi/aws` for its typed " +
+      "validators.",
   ].join("\n");
 }
 
@@ -291,7 +292,7 @@ function perResourceSection(n: PerResourceResult | undefined, p: PerResourceResu
     "",
     ...(n ? [...one(n), ""] : []),
     ...(p ? [...one(p), ""] : []),
-    "The first 20 resources carry the one-off costs: loading the AWS SDK and making its client on the first look-up, and each new AMI's look-ups.",
+    "The first 20 resources carry the one-off costs: the SDK client's first call (the SDK itself loads once the engine has sent `ConfigureStack`, during the pause that stands for the program), and each new AMI's DescribeImages, with its DescribeImageAttribute asked alongside (one round trip, not two).",
   ].join("\n");
 }
 

@@ -143,7 +143,18 @@ export interface Ec2SourceOptions {
   maxBatch?: number;
   /** Most milliseconds one call may take, retries included; default AMI_GUARD_LOOKUP_BUDGET_MS or 45000. */
   budgetMs?: number;
+  /**
+   * Asked at an image's first sighting: true to ask its launch permissions (DescribeImageAttribute) alongside
+   * its DescribeImages, so that the sharing policy's answer takes one round trip, not two. The answer is kept
+   * and read only if {@link AmiSource.launchPermissions} asks for it, exactly as if it had been asked then: an
+   * image that turns out not to need it (AWS's, with an owner alias) costs one unused call and never a finding,
+   * and a timeout of the unused call does not count against the endpoint. Default: never (asked when needed).
+   */
+  permissionsAlongside?: () => boolean;
 }
+
+/** DescribeImageAttribute's answer or error, as sent; read by launchPermissions. */
+type AttributeAnswer = { ok: true; response: unknown } | { ok: false; error: unknown };
 
 /** The default bound on one AWS call of the pack, retries included. */
 export const DEFAULT_LOOKUP_BUDGET_MS = 45_000;
@@ -196,6 +207,7 @@ export class Ec2Source implements AmiSource {
   readonly calls = { describeImages: 0, describeImageAttribute: 0, getCallerIdentity: 0 };
   private readonly cache = new Map<string, Promise<AmiLookup>>();
   private readonly permCache = new Map<string, Promise<LaunchPermissionsResult>>();
+  private readonly attributeAnswers = new Map<string, Promise<AttributeAnswer>>();
   private readonly pending = new Map<string, Map<string, (r: AmiLookup) => void>>();
   private readonly clients = new Map<string, Ec2Like>();
   /** Endpoints (`ec2/<region>`, `sts/<region>`) that failed by timeout, with the error later calls fail with. */
@@ -228,7 +240,12 @@ export class Ec2Source implements AmiSource {
    * Sends one call, bounded by the budget. An endpoint that has failed by timeout is not asked again: the call
    * fails at once with the first timeout's cause.
    */
-  private async send(service: "ec2" | "sts", region: string, command: unknown): Promise<unknown> {
+  private async send(
+    service: "ec2" | "sts",
+    region: string,
+    command: unknown,
+    markTimeouts = true,
+  ): Promise<unknown> {
     const key = `${service}/${region}`;
     const down = this.unresponsive.get(key);
     if (down) throw down;
@@ -251,18 +268,24 @@ export class Ec2Source implements AmiSource {
         budget,
       ]);
     } catch (e) {
-      if (isTimeout(e) && !this.unresponsive.has(key)) {
-        this.unresponsive.set(
-          key,
-          failure(
-            errorName(e) || "TimeoutError",
-            `${service.toUpperCase()} in ${region} did not answer an earlier call (${describeError(e)}); not asked again by this process`,
-          ),
-        );
-      }
+      if (markTimeouts) this.noteTimeout(service, region, e);
       throw e;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** After a timeout, the endpoint is not asked again by this process (see {@link send}). */
+  private noteTimeout(service: "ec2" | "sts", region: string, e: unknown): void {
+    const key = `${service}/${region}`;
+    if (isTimeout(e) && !this.unresponsive.has(key)) {
+      this.unresponsive.set(
+        key,
+        failure(
+          errorName(e) || "TimeoutError",
+          `${service.toUpperCase()} in ${region} did not answer an earlier call (${describeError(e)}); not asked again by this process`,
+        ),
+      );
     }
   }
 
@@ -280,6 +303,7 @@ export class Ec2Source implements AmiSource {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
       }
+      if (this.options.permissionsAlongside?.()) void this.attribute(imageId, region);
     }
     return p;
   }
@@ -361,13 +385,12 @@ export class Ec2Source implements AmiSource {
    */
   private async describePermissions(image: AmiFacts, region: string): Promise<LaunchPermissionsResult> {
     try {
-      const { DescribeImageAttributeCommand } = await import("@aws-sdk/client-ec2");
-      this.calls.describeImageAttribute++;
-      const resp = (await this.send(
-        "ec2",
-        region,
-        new DescribeImageAttributeCommand({ ImageId: image.imageId, Attribute: "launchPermission" }),
-      )) as { LaunchPermissions?: unknown } | undefined;
+      const answer = await this.attribute(image.imageId, region);
+      if (!answer.ok) {
+        this.noteTimeout("ec2", region, answer.error);
+        throw answer.error;
+      }
+      const resp = answer.response as { LaunchPermissions?: unknown } | undefined;
       const permissions = permissionList(resp?.LaunchPermissions);
       if (!permissions) {
         return {
@@ -402,6 +425,35 @@ export class Ec2Source implements AmiSource {
       }
       return { kind: "not-owner" };
     }
+  }
+
+  /**
+   * DescribeImageAttribute launchPermission for an image, sent once per image and region (at its first sighting
+   * when permissionsAlongside says so, else when launchPermissions first asks); never rejects. A timeout is
+   * noted against the endpoint only when the answer is read (describePermissions).
+   */
+  private attribute(imageId: string, region: string): Promise<AttributeAnswer> {
+    const key = `${region}/${imageId}`;
+    let p = this.attributeAnswers.get(key);
+    if (!p) {
+      p = (async (): Promise<AttributeAnswer> => {
+        try {
+          const { DescribeImageAttributeCommand } = await import("@aws-sdk/client-ec2");
+          this.calls.describeImageAttribute++;
+          const response = await this.send(
+            "ec2",
+            region,
+            new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: "launchPermission" }),
+            false,
+          );
+          return { ok: true, response };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      })();
+      this.attributeAnswers.set(key, p);
+    }
+    return p;
   }
 
   /** The caller's account (sts:GetCallerIdentity, which needs no permission), asked once per process. */
@@ -473,7 +525,10 @@ function positive(text: string | undefined): number | undefined {
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
-/** Chooses the source: the inventory named by `inventoryFile` or AMI_GUARD_INVENTORY, else EC2. */
-export function sourceFromEnvironment(inventoryFile = process.env.AMI_GUARD_INVENTORY): AmiSource {
-  return inventoryFile ? InventorySource.fromFile(inventoryFile) : new Ec2Source();
+/** Chooses the source: the inventory named by `inventoryFile` or AMI_GUARD_INVENTORY, else EC2 (with `options`). */
+export function sourceFromEnvironment(
+  inventoryFile = process.env.AMI_GUARD_INVENTORY,
+  options: Ec2SourceOptions = {},
+): AmiSource {
+  return inventoryFile ? InventorySource.fromFile(inventoryFile) : new Ec2Source(options);
 }

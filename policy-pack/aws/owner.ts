@@ -61,6 +61,11 @@ export interface AssumedRoleViewsOptions {
   clientFor?: (region: string, credentials: CredentialsProvider) => Ec2Like;
   /** RoleSessionName (default: {@link sessionName} of this process). */
   sessionName?: string;
+  /**
+   * Ask an image's launch permissions as the role alongside its DescribeImages (one round trip, not two; see
+   * Ec2SourceOptions.permissionsAlongside): the role's account owns the images it is asked about. Default false.
+   */
+  permissionsAlongside?: boolean;
 }
 
 /**
@@ -107,7 +112,10 @@ export class AssumedRoleViews implements OwnerViewSource {
     let s = this.sources.get(roleArn);
     if (!s) {
       const clientFor = this.options.clientFor ?? ((r, c) => defaultClientFor(r, c));
-      s = new Ec2Source({ clientFor: (region) => clientFor(region, credentials) });
+      s = new Ec2Source({
+        clientFor: (region) => clientFor(region, credentials),
+        ...(this.options.permissionsAlongside ? { permissionsAlongside: () => true } : {}),
+      });
       this.sources.set(roleArn, s);
     }
     return s;
@@ -266,7 +274,9 @@ export function ownerViews(): OwnerViewSource | string {
   if (!views && !viewsError) {
     const file = process.env.AMI_GUARD_INVENTORY;
     try {
-      views = file ? InventoryOwnerViews.fromFile(file) : new AssumedRoleViews();
+      views = file
+        ? InventoryOwnerViews.fromFile(file)
+        : new AssumedRoleViews({ permissionsAlongside: true });
     } catch (e) {
       viewsError = (e as Error).message;
     }

@@ -11,7 +11,7 @@ import type {
 } from "@pulumi/policy";
 import type { AmiFacts } from "../rules/facts";
 import { sourceFromEnvironment, type AmiSource } from "../aws/lookup";
-import { judgeMissing, type Finding, type Severity } from "../rules/rules";
+import { RULES, judgeMissing, type Finding, type Severity } from "../rules/rules";
 import { resolveSettings, SettingsError, type AmiGuardSettings } from "../rules/settings";
 import {
   TYPES,
@@ -25,7 +25,8 @@ import {
 import { UNKNOWN, plain, rec, type Unknown } from "../rules/values";
 import { TEMPLATE_REFERRERS } from "../aws/launch-templates";
 import { isReference, referenceSources, resolveReference, templateUses } from "../aws/references";
-import { installWireCompatibility } from "./wire";
+import { installWireCompatibility, requestValue } from "./wire";
+import { engineConfig } from "./engine-hooks";
 
 installWireCompatibility();
 
@@ -64,11 +65,41 @@ export interface PolicyDefinition {
 let source: AmiSource | undefined;
 let sourceError: string | undefined;
 
+/**
+ * True when the sharing policy will read launch permissions as the caller: the engine configured the pack, the
+ * policy is not disabled and maps no owner to a read role (with ownerReadRoles, shared images' permissions are
+ * read as their owner, never as the caller). Then a new image's DescribeImageAttribute is asked alongside its
+ * DescribeImages (lookup.ts, permissionsAlongside). Before any Configure (a pack driven without one, the tests
+ * in process) it is false and the calls stay sequential, as they were.
+ */
+export function permissionsAlongside(): boolean {
+  const config = engineConfig();
+  if (!config) return false;
+  const sharing = config.get(RULES.shared);
+  if (!sharing) return true; // not configured: the policy runs with its defaults (no ownerReadRoles)
+  if (sharing.enforcementLevel === "disabled") return false;
+  const roles = sharing.properties.ownerReadRoles;
+  return !(roles !== null && typeof roles === "object" && Object.keys(roles).length > 0);
+}
+
+/**
+ * Loads the AWS SDK clients a first look-up needs (EC2, and STS for a refused DescribeImageAttribute), so that
+ * the first Analyze does not wait for them; called once the engine has configured the stack (engine-hooks.ts).
+ * Nothing is loaded when the facts come from an inventory, which never calls AWS.
+ */
+export function preloadAwsSdk(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.AMI_GUARD_INVENTORY) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require("@aws-sdk/client-ec2");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require("@aws-sdk/client-sts");
+}
+
 /** The process-wide AMI source (inventory or EC2), made once. */
 export function amiSource(): AmiSource | string {
   if (!source && !sourceError) {
     try {
-      source = sourceFromEnvironment();
+      source = sourceFromEnvironment(process.env.AMI_GUARD_INVENTORY, { permissionsAlongside });
     } catch (e) {
       sourceError = (e as Error).message;
     }
@@ -94,6 +125,7 @@ export function setClock(c: () => Date): void {
 const proxyModule = require("@pulumi/policy/proxy") as {
   UnknownValueError: new (sentinel: string, path: string[]) => Error;
   unknownStringValue: string;
+  getSpecialProxyTarget?: string;
 };
 const UnknownValueError = proxyModule.UnknownValueError;
 
@@ -154,15 +186,82 @@ export function resourcePolicy(def: PolicyDefinition): ResourceValidationPolicy 
 function scannedType(args: ResourceValidationArgs): boolean {
   if (!isUnlisted(args.type)) return false;
   try {
-    return scannedUses(rec(plain(args.props))).length > 0;
+    return scannedUses(resourceOf(args).props).length > 0;
   } catch {
     return true; // unreadable inputs: judge them (fail closed)
   }
 }
 
-function makeView(args: ResourceValidationArgs, policyName: string): ResourceView {
+/** What every policy reads of one resource alike: its inputs as plain data, and its region. */
+interface ResourceData {
+  props: Record<string, unknown>;
+  region: string | Unknown | undefined;
+}
+
+/**
+ * One resource's data, made once per Analyze and shared by its policies: keyed on the runtime's deserialised
+ * copy of the request's inputs, which the runtime shares between the policies of one request and never between
+ * requests (wire.ts), so a resource sent again (another Analyze) is read afresh. Inputs handed in any other way
+ * (a test calling a policy directly) are read for each call, as before.
+ */
+const perRequest = new WeakMap<object, ResourceData>();
+
+const PROXY_TARGET = proxyModule.getSpecialProxyTarget ?? "__getSpecialProxyTarget";
+
+function requestKey(props: unknown): object | undefined {
+  try {
+    const target = (props as Record<string, unknown> | null | undefined)?.[PROXY_TARGET];
+    return requestValue(target) ? target : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function resourceOf(args: ResourceValidationArgs): ResourceData {
+  const key = requestKey(args.props);
+  const known = key && perRequest.get(key);
+  if (known) return known;
   const props = rec(plain(args.props));
   const provider = args.provider ? rec(plain(args.provider.props)) : undefined;
+  const data: ResourceData = { props, region: resolveRegion(props, provider) };
+  if (key) perRequest.set(key, data);
+  return data;
+}
+
+/**
+ * Each policy's settings, resolved once per distinct configuration: the engine's configuration is fixed for
+ * the life of the pack, and `getConfig` hands out a fresh copy of it on every call. A configuration error is
+ * kept too, and thrown again.
+ */
+const settingsCache = new Map<string, AmiGuardSettings | SettingsError>();
+
+function settingsOf(raw: Record<string, unknown>, policyName: string): AmiGuardSettings {
+  let key: string | undefined;
+  try {
+    key = `${policyName}\u0000${JSON.stringify(raw)}`;
+  } catch {
+    key = undefined; // not JSON (a test's own object): resolved each time
+  }
+  const known = key === undefined ? undefined : settingsCache.get(key);
+  if (known instanceof SettingsError) throw known;
+  if (known) return known;
+  let out: AmiGuardSettings | SettingsError;
+  try {
+    out = resolveSettings(raw, policyName);
+  } catch (e) {
+    if (!(e instanceof SettingsError)) throw e;
+    out = e;
+  }
+  if (key !== undefined) {
+    if (settingsCache.size >= 256) settingsCache.clear();
+    settingsCache.set(key, out);
+  }
+  if (out instanceof SettingsError) throw out;
+  return out;
+}
+
+function makeView(args: ResourceValidationArgs, policyName: string): ResourceView {
+  const { props, region } = resourceOf(args);
   const opts = rec(plain(args.opts));
   const ignore = Array.isArray(opts.ignoreChanges)
     ? opts.ignoreChanges.filter((x): x is string => typeof x === "string")
@@ -172,9 +271,9 @@ function makeView(args: ResourceValidationArgs, policyName: string): ResourceVie
     name: args.name,
     urn: args.urn,
     props,
-    region: resolveRegion(props, provider),
+    region,
     ignoreChanges: ignore,
-    settings: resolveSettings(args.getConfig<Record<string, unknown>>(), policyName),
+    settings: settingsOf(args.getConfig<Record<string, unknown>>(), policyName),
     now: clock(),
   };
 }
@@ -198,7 +297,23 @@ export type UseOutcome =
  * AMIs named through a `resolve:ssm:` parameter or a launch template referenced by id or name are resolved
  * first (references.ts); the outcome's use then carries the AMI id and a path naming the reference.
  */
-export async function lookUpUses(view: ResourceView, purposes: readonly AmiPurpose[]): Promise<UseOutcome[]> {
+export function lookUpUses(view: ResourceView, purposes: readonly AmiPurpose[]): Promise<UseOutcome[]> {
+  // Memoised per resource (its shared inputs, see resourceOf) and purposes: the policies of one Analyze share
+  // one pass over the resource's AMIs and their facts.
+  let byPurposes = lookedUp.get(view.props);
+  if (!byPurposes) lookedUp.set(view.props, (byPurposes = new Map()));
+  const key = `${view.type}\u0000${String(view.region)}\u0000${[...purposes].sort().join(",")}`;
+  let outcomes = byPurposes.get(key);
+  if (!outcomes) {
+    outcomes = lookUpUsesNow(view, purposes);
+    byPurposes.set(key, outcomes);
+  }
+  return outcomes;
+}
+
+const lookedUp = new WeakMap<object, Map<string, Promise<UseOutcome[]>>>();
+
+async function lookUpUsesNow(view: ResourceView, purposes: readonly AmiPurpose[]): Promise<UseOutcome[]> {
   const uses = [...amiUses(view.type, view.props), ...templateUses(view.type, view.props)].filter((u) =>
     purposes.includes(u.purpose),
   );

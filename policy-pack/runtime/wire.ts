@@ -59,6 +59,37 @@ interface StructLike {
 
 let installed = false;
 
+/**
+ * The runtime deserialises a request's properties again for every policy (and the provider's too): each
+ * `validateResource` gets a fresh copy (@pulumi/policy server.js, makeAnalyzeRpcFun). A request's Struct is one
+ * object for the life of the request (protobuf caches its wrapper fields), so the first policy's copy is kept,
+ * per Struct, and handed to the others: one deserialisation per Analyze instead of one per policy. The shared
+ * copy is frozen (its plain objects and arrays), so no policy can change what the next one reads: the pack's
+ * policies never write to it (they read through values.ts `plain`, which copies), and a write would throw and
+ * fail closed. Copies with secrets kept as proxies (remediations) are not shared.
+ */
+const perStruct = new WeakMap<object, unknown>();
+
+/** The values the runtime deserialised for one request's properties (see {@link requestValue}). */
+const requestValues = new WeakSet<object>();
+
+/**
+ * True when `value` is the runtime's deserialised copy of one request's properties, shared by that request's
+ * policies: a key for memos that must not outlive the request.
+ */
+export function requestValue(value: unknown): value is object {
+  return value !== null && typeof value === "object" && requestValues.has(value);
+}
+
+/** Freezes the plain objects and arrays of a deserialised value (class instances such as assets are left be). */
+function freezeData(value: unknown, depth = 0): void {
+  if (depth > 64 || value === null || typeof value !== "object" || Object.isFrozen(value)) return;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return;
+  Object.freeze(value);
+  for (const v of Object.values(value as object)) freezeData(v, depth + 1);
+}
+
 /** Wraps the runtime's deserialiser once per process so that it is handed downgraded values. */
 export function installWireCompatibility(): void {
   if (installed) return;
@@ -69,7 +100,7 @@ export function installWireCompatibility(): void {
       deserializeProperties(s: StructLike, proxySecrets: boolean): unknown;
     };
     const original = mod.deserializeProperties;
-    mod.deserializeProperties = (struct: StructLike, proxySecrets: boolean) => {
+    const deserialize = (struct: StructLike, proxySecrets: boolean) => {
       let plainValue: Record<string, unknown>;
       try {
         plainValue = downgrade(struct.toJavaScript()) as Record<string, unknown>;
@@ -77,6 +108,16 @@ export function installWireCompatibility(): void {
         return original(struct, proxySecrets);
       }
       return original({ toJavaScript: () => plainValue }, proxySecrets);
+    };
+    mod.deserializeProperties = (struct: StructLike, proxySecrets: boolean) => {
+      if (proxySecrets || struct === null || typeof struct !== "object")
+        return deserialize(struct, proxySecrets);
+      if (perStruct.has(struct)) return perStruct.get(struct);
+      const value = deserialize(struct, proxySecrets);
+      freezeData(value);
+      perStruct.set(struct, value);
+      if (value !== null && typeof value === "object") requestValues.add(value);
+      return value;
     };
   } catch {
     // A runtime without this module: nothing to adapt.
