@@ -1,4 +1,5 @@
-// ESLint flat config: typescript-eslint's recommended rules over the whole project.
+// ESLint flat config: typescript-eslint's recommended rules over the whole project, plus the type-aware rules
+// that catch a promise nobody waits for (a floating promise ends a CLI before its work, or loses its error).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
@@ -8,6 +9,7 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
+      parserOptions: { project: "./tsconfig.json", tsconfigRootDir: import.meta.dirname },
       globals: {
         process: "readonly",
         console: "readonly",
@@ -22,6 +24,10 @@ export default tseslint.config(
     },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/await-thenable": "error",
     },
   },
+  { files: ["**/*.js", "**/*.mjs", "**/*.cjs"], ...tseslint.configs.disableTypeChecked },
 );

@@ -7,14 +7,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Option, type Command } from "commander";
 import { SEVERITIES, type Severity } from "ami-guard-policies/rules/rules";
-import { EXIT, UserError, setExitCode } from "../cli/errors";
+import { EXIT, UserError, type ExitCode } from "../cli/errors";
+import { withProgress } from "../cli/progress";
 import { toAsff } from "./asff";
 import { DEFAULT_CLIENT, runAudit, type AuditReport } from "./audit";
 import { loadConfig } from "./config";
 import { writeInventory } from "./inventory";
 import { FORMATS, toJson, toSarif, toTable, type Format } from "./report";
 
-interface AuditFlags {
+export interface AuditFlags {
   region: string[];
   allRegions?: boolean;
   roleArn: string[];
@@ -70,37 +71,6 @@ export function packageVersion(): string {
   return "0.0.0";
 }
 
-/** A progress bar on stderr for a terminal; nothing otherwise. */
-async function withProgress<T>(
-  enabled: boolean,
-  run: (p?: { add(n: number): void; tick(n?: number): void }) => Promise<T>,
-): Promise<T> {
-  if (!enabled) return run(undefined);
-  const { SingleBar, Presets } = await import("cli-progress");
-  const bar = new SingleBar(
-    {
-      format: "auditing {bar} {value}/{total} reads | {duration_formatted}",
-      hideCursor: true,
-      clearOnComplete: true,
-      stream: process.stderr,
-    },
-    Presets.shades_classic,
-  );
-  let total = 0;
-  bar.start(0, 0);
-  try {
-    return await run({
-      add: (n) => {
-        total += n;
-        bar.setTotal(total);
-      },
-      tick: (n = 1) => bar.increment(n),
-    });
-  } finally {
-    bar.stop();
-  }
-}
-
 /** The table's width: the terminal's (at least 80), or 100 when stdout is not a terminal. */
 function tableWidth(): number {
   return process.stdout.isTTY ? Math.max(80, process.stdout.columns ?? 100) : 100;
@@ -113,7 +83,8 @@ export function render(report: AuditReport, format: Format, version: string, wid
   return toTable(report, width);
 }
 
-export async function auditAction(flags: AuditFlags): Promise<void> {
+/** Runs `ami-guard audit` and prints the report; returns the exit code (1 on a finding at or above --fail-on). */
+export async function auditAction(flags: AuditFlags): Promise<ExitCode> {
   // The SDK's notice about its future Node.js support is not the auditor's business and would bury the one-line
   // error a failed audit ends with; an explicit setting of the variable still wins.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -138,20 +109,22 @@ export async function auditAction(flags: AuditFlags): Promise<void> {
     flags.maxAttempts ??
     (Number.isInteger(envAttempts) && envAttempts > 0 ? envAttempts : DEFAULT_CLIENT.maxAttempts);
 
-  const report = await withProgress(flags.format === "table" && process.stderr.isTTY === true, (progress) =>
-    runAudit({
-      regions: [...new Set(flags.region)],
-      allRegions: flags.allRegions === true,
-      roleArns: [...new Set(flags.roleArn)],
-      config,
-      failOn: flags.failOn,
-      now,
-      concurrency: flags.concurrency,
-      regionConcurrency: 4,
-      client: { ...DEFAULT_CLIENT, maxAttempts, requestTimeoutMs: flags.timeout * 1000 },
-      progress,
-      scope: flags.image.length > 0 ? { kind: "images", imageIds: [...new Set(flags.image)] } : undefined,
-    }),
+  const report = await withProgress(
+    { enabled: flags.format === "table", task: "reads (auditing)" },
+    (progress) =>
+      runAudit({
+        regions: [...new Set(flags.region)],
+        allRegions: flags.allRegions === true,
+        roleArns: [...new Set(flags.roleArn)],
+        config,
+        failOn: flags.failOn,
+        now,
+        concurrency: flags.concurrency,
+        regionConcurrency: 4,
+        client: { ...DEFAULT_CLIENT, maxAttempts, requestTimeoutMs: flags.timeout * 1000 },
+        progress,
+        scope: flags.image.length > 0 ? { kind: "images", imageIds: [...new Set(flags.image)] } : undefined,
+      }),
   );
 
   const s = report.summary;
@@ -168,11 +141,11 @@ export async function auditAction(flags: AuditFlags): Promise<void> {
   }
   if (flags.exportInventory) writeInventory(flags.exportInventory, report.inventory, report.parameters);
   process.stdout.write(render(report, flags.format, packageVersion(), tableWidth()));
-  setExitCode(s.failing > 0 ? EXIT.findings : EXIT.ok);
+  return s.failing > 0 ? EXIT.findings : EXIT.ok;
 }
 
-/** Registers `ami-guard audit`. */
-export function registerAuditCommand(program: Command): void {
+/** Registers `ami-guard audit`; `done` receives the action's exit code. */
+export function registerAuditCommand(program: Command, done: (code: ExitCode) => void): void {
   program
     .command("audit")
     .description("Audit the AMIs an account owns and runs, and its account guardrails.")
@@ -214,5 +187,5 @@ export function registerAuditCommand(program: Command): void {
     )
     .option("--timeout <seconds>", "seconds to wait for each AWS answer", intIn(1, 300, "--timeout"), 20)
     .addOption(new Option("--now <date>", "judge ages as of this date (tests)").hideHelp())
-    .action(auditAction);
+    .action(async (flags: AuditFlags) => done(await auditAction(flags)));
 }

@@ -4,26 +4,28 @@
  * periodic audit. Every failure ends in a one-line message and a distinct exit code, never a stack trace.
  */
 import { Command, CommanderError } from "commander";
-import { EXIT, UserError, takeExitCode } from "./errors";
+import { EXIT, UserError, type ExitCode } from "./errors";
 import { registerPreviewCommand } from "../preview/command";
 import { registerAuditCommand } from "../audit/command";
 
-export function buildProgram(): Command {
+/** The program; `done` receives the exit code of the command that ran. */
+export function buildProgram(done: (code: ExitCode) => void): Command {
   const program = new Command("ami-guard")
     .description("Guardrails for Amazon EC2 machine images: offline policy preview and account audit.")
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) })
     .showHelpAfterError(false);
-  registerPreviewCommand(program);
-  registerAuditCommand(program);
+  registerPreviewCommand(program, done);
+  registerAuditCommand(program, done);
   return program;
 }
 
+/** Runs one command line and returns its exit code (each call its own: nothing is shared between runs). */
 export async function main(argv: string[]): Promise<number> {
+  let code: ExitCode = EXIT.ok;
   try {
-    const program = buildProgram();
-    await program.parseAsync(argv, { from: "user" });
-    return takeExitCode();
+    await buildProgram((c) => (code = c)).parseAsync(argv, { from: "user" });
+    return code;
   } catch (e) {
     if (e instanceof CommanderError) {
       // help and version exit 0; anything else is a usage error (commander already printed it).

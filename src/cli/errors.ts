@@ -8,6 +8,9 @@ export const EXIT = {
   usage: 2,
 } as const;
 
+/** The exit code a command's action returns; `main` returns it as the process's. */
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
 /**
  * An error the user can act on: printed as `ami-guard: <message>` without a stack trace, exit code 2.
  */
@@ -19,17 +22,4 @@ export class UserError extends Error {
     super(message);
     this.name = "UserError";
   }
-}
-
-let commandExitCode: number = EXIT.ok;
-
-/** A command's action calls this with its outcome (0 or 1); `main` returns it as the process exit code. */
-export function setExitCode(code: number): void {
-  commandExitCode = code;
-}
-
-export function takeExitCode(): number {
-  const c = commandExitCode;
-  commandExitCode = EXIT.ok;
-  return c;
 }

@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import { SingleBar } from "cli-progress";
-import { EXIT, setExitCode } from "../cli/errors";
-import { runPreview, type ProgressSink } from "./preview";
+import { EXIT, type ExitCode } from "../cli/errors";
+import { withProgress } from "../cli/progress";
+import { runPreview } from "./preview";
 import { renderText, toJson } from "./render";
 
-interface PreviewCliOptions {
+export interface PreviewCliOptions {
   stack: string;
   inventory?: string;
   live?: boolean;
@@ -16,36 +16,32 @@ interface PreviewCliOptions {
   writePolicyPackConfig?: string;
 }
 
-/** A progress bar on stderr for the slow parts, only on a terminal. */
-function terminalProgress(): ProgressSink | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  const bar = new SingleBar({
-    format: "{bar} {value}/{total} {task}",
-    barsize: 20,
-    hideCursor: true,
-    clearOnComplete: true,
-    stream: process.stderr,
-  });
-  let started = false;
-  return {
-    step(label, done, total) {
-      if (!started) {
-        bar.start(total, done, { task: label });
-        started = true;
-      } else {
-        bar.setTotal(total);
-        bar.update(done, { task: label });
-      }
-    },
-    done() {
-      if (started) bar.stop();
-      started = false;
-    },
-  };
+/** Runs `ami-guard preview` and prints the report; returns the exit code (1 when a mandatory policy is violated). */
+export async function previewAction(opts: PreviewCliOptions): Promise<ExitCode> {
+  const report = await withProgress(
+    { enabled: !opts.json, task: "running the program under mocks, starting the policy pack" },
+    (progress) =>
+      runPreview({
+        stack: opts.stack,
+        inventory: opts.inventory,
+        live: opts.live,
+        policyPackConfig: opts.policyPackConfig,
+        configFile: opts.configFile,
+        cwd: opts.cwd,
+        policyPack: opts.policyPack,
+        writePolicyPackConfig: opts.writePolicyPackConfig,
+        progress,
+      }),
+  );
+  process.stdout.write(opts.json ? `${JSON.stringify(toJson(report), null, 2)}\n` : renderText(report));
+  return report.mandatory > 0 ? EXIT.findings : EXIT.ok;
 }
 
-/** Registers `ami-guard preview`: what `pulumi preview --policy-pack policy-pack` would show, offline. */
-export function registerPreviewCommand(program: Command): void {
+/**
+ * Registers `ami-guard preview`: what `pulumi preview --policy-pack policy-pack` would show, offline. `done`
+ * receives the action's exit code.
+ */
+export function registerPreviewCommand(program: Command, done: (code: ExitCode) => void): void {
   program
     .command("preview")
     .description(
@@ -80,19 +76,5 @@ export function registerPreviewCommand(program: Command): void {
       "after",
       "\nExit codes: 0 no mandatory violation, 1 a mandatory policy is violated, 2 bad input or the preview could not complete.",
     )
-    .action(async (opts: PreviewCliOptions) => {
-      const report = await runPreview({
-        stack: opts.stack,
-        inventory: opts.inventory,
-        live: opts.live,
-        policyPackConfig: opts.policyPackConfig,
-        configFile: opts.configFile,
-        cwd: opts.cwd,
-        policyPack: opts.policyPack,
-        writePolicyPackConfig: opts.writePolicyPackConfig,
-        progress: opts.json ? undefined : terminalProgress(),
-      });
-      process.stdout.write(opts.json ? `${JSON.stringify(toJson(report), null, 2)}\n` : renderText(report));
-      setExitCode(report.mandatory > 0 ? EXIT.findings : EXIT.ok);
-    });
+    .action(async (opts: PreviewCliOptions) => done(await previewAction(opts)));
 }

@@ -8,6 +8,7 @@ import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../cli/errors";
+import type { Progress } from "../cli/progress";
 import { AnalyzerError, startPolicyPack, type PolicyPackProcess } from "../analyzer/client";
 import type {
   AnalyzedResource,
@@ -43,13 +44,8 @@ export interface PreviewOptions {
   writePolicyPackConfig?: string;
   /** The organization the engine reports (default: `organization`, Pulumi's placeholder). */
   organization?: string;
-  progress?: ProgressSink;
-}
-
-/** Where the slow steps report their progress (a terminal bar, or nothing). */
-export interface ProgressSink {
-  step(label: string, done: number, total: number): void;
-  done(): void;
+  /** Where the slow steps report their progress (the command's terminal bar, or nothing). */
+  progress?: Pick<Progress, "step">;
 }
 
 export interface PlannedResource {
@@ -436,7 +432,6 @@ export async function runPreview(opts: PreviewOptions): Promise<PreviewReport> {
     if (e instanceof AnalyzerError) throw new UserError(`the policy pack failed: ${e.message}`);
     throw e;
   } finally {
-    progress?.done();
     await pack?.close();
   }
 }
