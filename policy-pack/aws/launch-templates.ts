@@ -7,6 +7,7 @@
  * `aws ec2 describe-launch-template-versions --output json`).
  */
 import { TickBatcher } from "../rules/batch";
+import { CallBudget } from "./budget";
 import { InventoryError, defaultClientFor, describeError, errorName, type Ec2Like } from "./lookup";
 import { UNKNOWN, isUnknown, list, rec, str, type Unknown } from "../rules/values";
 
@@ -336,6 +337,8 @@ export class InventoryTemplateSource implements TemplateSource {
 
 export interface Ec2TemplateSourceOptions {
   clientFor?: (region: string) => Ec2Like;
+  /** The budget every call is sent through (./budget); default a new one (AMI_GUARD_LOOKUP_BUDGET_MS). */
+  budget?: CallBudget;
 }
 
 const NOT_FOUND = new Set([
@@ -361,12 +364,21 @@ export class Ec2TemplateSource implements TemplateSource {
     (_key, cause) => ({ kind: "error", region: "", cause }),
   );
 
-  constructor(private readonly options: Ec2TemplateSourceOptions = {}) {}
+  private readonly budget: CallBudget;
+
+  constructor(private readonly options: Ec2TemplateSourceOptions = {}) {
+    this.budget = options.budget ?? new CallBudget();
+  }
 
   private client(region: string): Ec2Like {
     let c = this.clients.get(region);
     if (!c) {
-      c = (this.options.clientFor ?? defaultClientFor)(region);
+      c = this.budget.wrap(
+        (this.options.clientFor ?? defaultClientFor)(region),
+        "ec2",
+        region,
+        describeError,
+      );
       this.clients.set(region, c);
     }
     return c;

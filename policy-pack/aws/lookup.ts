@@ -2,10 +2,10 @@
  * Where AMI facts come from: an inventory file in the `aws ec2 describe-images --output json` shape, or EC2
  * itself. Each distinct AMI is looked up at most once per process, concurrent asks share one call, and asks
  * made in the same tick are batched into one DescribeImages. Failures become `error` lookups (fail closed),
- * never exceptions. The wait on EC2 is bounded: each call (retries included) gets at most
- * AMI_GUARD_LOOKUP_BUDGET_MS, and once a region's endpoint has failed by timeout, every later call there fails
- * at once with the same cause, so a hung endpoint costs one budget per region and process, not one per resource.
+ * never exceptions. The wait on EC2 is bounded by a CallBudget (./budget), shared with the process's other
+ * default sources.
  */
+import { CallBudget, positive, processBudget } from "./budget";
 import { FileReadError, MAX_INVENTORY_BYTES, parseJsonText, readRegularFile } from "./files";
 import {
   factsFromImage,
@@ -143,6 +143,8 @@ export interface Ec2SourceOptions {
   maxBatch?: number;
   /** Most milliseconds one call may take, retries included; default AMI_GUARD_LOOKUP_BUDGET_MS or 45000. */
   budgetMs?: number;
+  /** The budget to send through (shared with other sources); default a new one of `budgetMs`. */
+  budget?: CallBudget;
   /**
    * Asked at an image's first sighting: true to ask its launch permissions (DescribeImageAttribute) alongside
    * its DescribeImages, so that the sharing policy's answer takes one round trip, not two. The answer is kept
@@ -155,9 +157,6 @@ export interface Ec2SourceOptions {
 
 /** DescribeImageAttribute's answer or error, as sent; read by launchPermissions. */
 type AttributeAnswer = { ok: true; response: unknown } | { ok: false; error: unknown };
-
-/** The default bound on one AWS call of the pack, retries included. */
-export const DEFAULT_LOOKUP_BUDGET_MS = 45_000;
 
 /** Describes an SDK error for a message: its name/code and message, without a stack. */
 export function describeError(e: unknown): string {
@@ -184,20 +183,6 @@ export function errorName(e: unknown): string {
 
 const NOT_FOUND = new Set(["InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable"]);
 
-/** Failures that mean the endpoint did not answer in time (the SDK's own timeouts and our budget). */
-const TIMEOUTS = new Set([
-  "TimeoutError",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "ETIMEDOUT",
-  "LookupBudgetExceeded",
-]);
-
-function isTimeout(e: unknown): boolean {
-  const err = e as { name?: string; code?: string } | undefined;
-  return TIMEOUTS.has(errorName(e)) || (err?.code !== undefined && TIMEOUTS.has(err.code));
-}
-
 function failure(name: string, message: string): Error {
   return Object.assign(new Error(message), { name });
 }
@@ -210,17 +195,14 @@ export class Ec2Source implements AmiSource {
   private readonly attributeAnswers = new Map<string, Promise<AttributeAnswer>>();
   private readonly pending = new Map<string, Map<string, (r: AmiLookup) => void>>();
   private readonly clients = new Map<string, Ec2Like>();
-  /** Endpoints (`ec2/<region>`, `sts/<region>`) that failed by timeout, with the error later calls fail with. */
-  private readonly unresponsive = new Map<string, Error>();
   private account?: Promise<string>;
   private flushScheduled = false;
   private readonly maxBatch: number;
-  private readonly budgetMs: number;
+  private readonly budget: CallBudget;
 
   constructor(private readonly options: Ec2SourceOptions = {}) {
     this.maxBatch = options.maxBatch ?? 100;
-    this.budgetMs =
-      options.budgetMs ?? positive(process.env.AMI_GUARD_LOOKUP_BUDGET_MS) ?? DEFAULT_LOOKUP_BUDGET_MS;
+    this.budget = options.budget ?? new CallBudget(options.budgetMs);
   }
 
   private client(service: "ec2" | "sts", region: string): Ec2Like {
@@ -236,57 +218,26 @@ export class Ec2Source implements AmiSource {
     return c;
   }
 
-  /**
-   * Sends one call, bounded by the budget. An endpoint that has failed by timeout is not asked again: the call
-   * fails at once with the first timeout's cause.
-   */
-  private async send(
+  /** Sends one call through the budget (see ./budget); `markTimeouts` false: see {@link CallBudget.send}. */
+  private send(
     service: "ec2" | "sts",
     region: string,
     command: unknown,
     markTimeouts = true,
   ): Promise<unknown> {
-    const key = `${service}/${region}`;
-    const down = this.unresponsive.get(key);
-    if (down) throw down;
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const budget = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(
-          failure(
-            "LookupBudgetExceeded",
-            `no answer within ${this.budgetMs} ms, retries included (AMI_GUARD_LOOKUP_BUDGET_MS)`,
-          ),
-        );
-        controller.abort();
-      }, this.budgetMs);
-    });
-    try {
-      return await Promise.race([
-        this.client(service, region).send(command, { abortSignal: controller.signal }),
-        budget,
-      ]);
-    } catch (e) {
-      if (markTimeouts) this.noteTimeout(service, region, e);
-      throw e;
-    } finally {
-      clearTimeout(timer);
-    }
+    return this.budget.send(
+      this.client(service, region),
+      service,
+      region,
+      command,
+      describeError,
+      markTimeouts,
+    );
   }
 
   /** After a timeout, the endpoint is not asked again by this process (see {@link send}). */
   private noteTimeout(service: "ec2" | "sts", region: string, e: unknown): void {
-    const key = `${service}/${region}`;
-    if (isTimeout(e) && !this.unresponsive.has(key)) {
-      this.unresponsive.set(
-        key,
-        failure(
-          errorName(e) || "TimeoutError",
-          `${service.toUpperCase()} in ${region} did not answer an earlier call (${describeError(e)}); not asked again by this process`,
-        ),
-      );
-    }
+    this.budget.noteTimeout(service, region, e, describeError);
   }
 
   lookup(imageId: string, region: string): Promise<AmiLookup> {
@@ -520,15 +471,12 @@ export function defaultStsClientFor(region: string): Ec2Like {
   return new STSClient(sdkClientConfig(region));
 }
 
-function positive(text: string | undefined): number | undefined {
-  const n = Number(text);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
-}
-
 /** Chooses the source: the inventory named by `inventoryFile` or AMI_GUARD_INVENTORY, else EC2 (with `options`). */
 export function sourceFromEnvironment(
   inventoryFile = process.env.AMI_GUARD_INVENTORY,
   options: Ec2SourceOptions = {},
 ): AmiSource {
-  return inventoryFile ? InventorySource.fromFile(inventoryFile) : new Ec2Source(options);
+  return inventoryFile
+    ? InventorySource.fromFile(inventoryFile)
+    : new Ec2Source({ budget: processBudget(), ...options });
 }

@@ -5,6 +5,7 @@
  * rules as an id written in place; the property path keeps the chain so every message names both the
  * reference and the image. What cannot be resolved fails closed naming the reference and the cause.
  */
+import { processBudget } from "./budget";
 import { readInventoryDocument } from "./lookup";
 import {
   Ec2TemplateSource,
@@ -53,7 +54,10 @@ export function referenceSourcesFromEnvironment(
 ): ReferenceSources {
   return inventoryFile
     ? readReferenceInventory(inventoryFile)
-    : { parameters: new SsmSource(), templates: new Ec2TemplateSource() };
+    : {
+        parameters: new SsmSource({ budget: processBudget() }),
+        templates: new Ec2TemplateSource({ budget: processBudget() }),
+      };
 }
 
 let sources: ReferenceSources | undefined;

@@ -5,6 +5,7 @@
  * failure is a `error` answer (fail closed), never an exception.
  */
 import { FileReadError, MAX_INVENTORY_BYTES, parseJsonText, readRegularFile } from "./files";
+import { CallBudget, processBudget } from "./budget";
 import { defaultClientFor, describeError, errorName, type Ec2Like } from "./lookup";
 
 export type SnapshotLookup =
@@ -67,7 +68,11 @@ export class Ec2Snapshots implements SnapshotSource {
   private readonly cache = new Map<string, Promise<SnapshotLookup>>();
   private readonly clients = new Map<string, Ec2Like>();
 
-  constructor(private readonly clientFor: (region: string) => Ec2Like = defaultClientFor) {}
+  constructor(
+    private readonly clientFor: (region: string) => Ec2Like = defaultClientFor,
+    /** The budget every call is sent through (./budget); default a new one (AMI_GUARD_LOOKUP_BUDGET_MS). */
+    private readonly budget: CallBudget = new CallBudget(),
+  ) {}
 
   owner(snapshotId: string, region: string): Promise<SnapshotLookup> {
     const key = `${region}/${snapshotId}`;
@@ -79,7 +84,11 @@ export class Ec2Snapshots implements SnapshotSource {
   private async describe(snapshotId: string, region: string): Promise<SnapshotLookup> {
     try {
       let c = this.clients.get(region);
-      if (!c) this.clients.set(region, (c = this.clientFor(region)));
+      if (!c)
+        this.clients.set(
+          region,
+          (c = this.budget.wrap(this.clientFor(region), "ec2", region, describeError)),
+        );
       const { DescribeSnapshotsCommand } = await import("@aws-sdk/client-ec2");
       const resp = (await c.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }))) as
         { Snapshots?: { SnapshotId?: string; OwnerId?: string }[] } | undefined;
@@ -105,7 +114,7 @@ let source: SnapshotSource | undefined;
 export function snapshotSource(): SnapshotSource {
   if (!source) {
     const file = process.env.AMI_GUARD_INVENTORY;
-    source = file ? new InventorySnapshots(file) : new Ec2Snapshots();
+    source = file ? new InventorySnapshots(file) : new Ec2Snapshots(defaultClientFor, processBudget());
   }
   return source;
 }

@@ -7,6 +7,7 @@
  * look-ups naming the cause (fail closed), never exceptions.
  */
 import { TickBatcher } from "../rules/batch";
+import { CallBudget } from "./budget";
 import { InventoryError, describeError, errorName, sdkClientConfig, type Ec2Like } from "./lookup";
 
 export const SSM_PREFIX = "resolve:ssm:";
@@ -174,6 +175,8 @@ export class InventoryParameterSource implements ParameterSource {
 export interface SsmSourceOptions {
   /** Makes a client for a region; defaults to the SDK's SSMClient with the pack's retries and timeout. */
   clientFor?: (region: string) => Ec2Like;
+  /** The budget every call is sent through (./budget); default a new one (AMI_GUARD_LOOKUP_BUDGET_MS). */
+  budget?: CallBudget;
 }
 
 // GetParameters takes at most ten names.
@@ -192,12 +195,21 @@ export class SsmSource implements ParameterSource {
     (_key, cause) => ({ kind: "error", region: "", cause }),
   );
 
-  constructor(private readonly options: SsmSourceOptions = {}) {}
+  private readonly budget: CallBudget;
+
+  constructor(private readonly options: SsmSourceOptions = {}) {
+    this.budget = options.budget ?? new CallBudget();
+  }
 
   private client(region: string): Ec2Like {
     let c = this.clients.get(region);
     if (!c) {
-      c = (this.options.clientFor ?? defaultSsmClientFor)(region);
+      c = this.budget.wrap(
+        (this.options.clientFor ?? defaultSsmClientFor)(region),
+        "ssm",
+        region,
+        describeError,
+      );
       this.clients.set(region, c);
     }
     return c;
