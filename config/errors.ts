@@ -2,7 +2,10 @@
  * The error a bad stack configuration raises: it names the key and the stack file to edit, so that
  * `pulumi up` (and the ami-guard CLI, which exits 2 on it) stops before any resource is declared.
  */
-export class ConfigError extends Error {
+import { RunError } from "@pulumi/pulumi/errors";
+
+/** A {@link RunError}: `pulumi up` prints its message alone, without the stack trace of other errors. */
+export class ConfigError extends RunError {
   /**
    * @param key the fully qualified config key, e.g. `ami-guard:patchCadenceDays`
    * @param stackFile the stack file to edit, e.g. `stacks/Pulumi.dev.yaml`
@@ -15,8 +18,5 @@ export class ConfigError extends Error {
   ) {
     super(`Invalid configuration ${key} in ${stackFile}: ${problem}`);
     this.name = "ConfigError";
-    // Pulumi's RunError marker (`pulumi.RunError.isInstance` reads it): `pulumi up` then prints this message
-    // alone, without the stack trace it prints for other unhandled errors.
-    Object.defineProperty(this, "__pulumiRunError", { value: true });
   }
 }

@@ -1,13 +1,23 @@
 export { ConfigError } from "./errors";
 export {
   CONFIG_KEYS,
+  CONFIG_SCHEMA,
   NAMESPACE,
+  OTHER_KEYS,
+  REFINEMENTS,
+  type ConfigKey,
+  type ConfigValues,
+} from "./schema";
+export {
+  ACCOUNT_ROLES,
   cadenceToCron,
   parseConfig,
+  projectDefaults,
+  qualified,
   stackFileOf,
+  type AccountRole,
   type AllowedImagesState,
   type AmiGuardConfig,
-  type ConfigKey,
   type FleetAmiSource,
   type InspectorResourceType,
   type SnapshotBlockPublicAccessState,

@@ -128,6 +128,13 @@ describe("ConfigError under the Pulumi engine", () => {
       "must be a whole number",
     );
     assert.equal(pulumi.RunError.isInstance(e), true);
+    assert.ok(e instanceof pulumi.RunError, "a subclass of pulumi.RunError, not only its marker");
+    assert.ok(e instanceof ConfigError);
+    assert.equal(e.name, "ConfigError");
+    assert.deepEqual(
+      [e.key, e.stackFile, e.problem],
+      ["ami-guard:patchCadenceDays", "stacks/Pulumi.dev.yaml", "must be a whole number"],
+    );
     assert.equal(
       e.message,
       "Invalid configuration ami-guard:patchCadenceDays in stacks/Pulumi.dev.yaml: must be a whole number",
