@@ -85,7 +85,9 @@ describe("config table (config/schema.ts)", function () {
         assert.equal(e.stackFile, `stacks/Pulumi.${stack}.yaml`);
         assert.match(
           e.message,
-          new RegExp(`^Invalid configuration ${qualified(key)} in stacks/Pulumi\\.${stack}\\.yaml: (item 0 )?must `),
+          new RegExp(
+            `^Invalid configuration ${qualified(key)} in stacks/Pulumi\\.${stack}\\.yaml: (item 0 )?must `,
+          ),
         );
         checked.add(key);
       }
