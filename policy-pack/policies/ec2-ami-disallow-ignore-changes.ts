@@ -4,15 +4,7 @@ import { LAUNCHERS, amiUses, ignoreCovers, isUnlisted, pathsWith } from "../rule
 
 /** Practice 9: immutable infrastructure — a new AMI rolls out by replacement, never ignored in place. */
 export const ec2AmiDisallowIgnoreChanges = resourcePolicy({
-  name: RULES.mutable,
-  displayName: "Disallow ignoring AMI changes",
-  severity: "medium",
-  tags: ["ami-guard", "practice-9-immutable-infrastructure"],
-  description:
-    "Blocks resources that ignore changes to their AMI, AWS-managed image version or launch template through the ignoreChanges resource option, because they keep old images running instead of rolling new ones out by replacement.",
-  remediationSteps:
-    "1. Remove the AMI property (or the launch template, AMI type or release version) from ignoreChanges. 2. Let a new AMI replace the launch template version or instance, and roll fleets with an Auto Scaling instance refresh.",
-  configSchema: { properties: {} },
+  rule: RULES.mutable,
   types: [...LAUNCHERS],
   scansUnlisted: true,
   validate(view, report) {

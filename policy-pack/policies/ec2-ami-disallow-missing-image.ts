@@ -5,15 +5,7 @@ import { str } from "../rules/values";
 
 /** Practice 4 and 1: an AMI id EC2 does not know (deregistered, mistyped, not shared) is blocked. */
 export const ec2AmiDisallowMissingImage = resourcePolicy({
-  name: RULES.missing,
-  displayName: "Disallow AMI ids EC2 does not know",
-  severity: "high",
-  tags: ["ami-guard", "practice-4-patch-and-replace"],
-  description:
-    "Blocks resources that reference an AMI id that EC2 does not know in the resource's region, an SSM parameter or launch template version that does not exist, or a value that is neither an AMI id nor a reference the pack can resolve, and reports AMI ids that are unknown until the update as checked at update.",
-  remediationSteps:
-    "1. Check the AMI id and region (aws ec2 describe-images --image-ids <id> --region <region>). 2. For resolve:ssm: references, check the parameter, version or label exists and holds an AMI id (aws ssm get-parameters --names <name>). 3. For launch templates, check the template and version exist (aws ec2 describe-launch-template-versions). 4. Use an available, approved image of your golden-image pipeline.",
-  configSchema: { properties: {} },
+  rule: RULES.missing,
   types: USERS,
   scansUnlisted: true,
   async validate(view, report) {

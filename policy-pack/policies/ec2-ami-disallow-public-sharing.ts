@@ -1,7 +1,6 @@
 import { failedClosed, amiSource, lookUpUses, resourcePolicy } from "../runtime/policy";
 import { judgeSharingAsSeen } from "../aws/owner";
 import { RULES, judgePermissions } from "../rules/rules";
-import { configSchema } from "../rules/settings";
 import {
   TYPES,
   USERS,
@@ -15,21 +14,7 @@ import { UNKNOWN, str } from "../rules/values";
 
 /** Practice 6: never public; only allow-listed accounts, organizations and OUs. */
 export const ec2AmiDisallowPublicSharing = resourcePolicy({
-  name: RULES.shared,
-  displayName: "Disallow public AMIs and sharing outside the allow-list",
-  severity: "critical",
-  tags: ["ami-guard", "practice-6-limit-sharing"],
-  description:
-    "Blocks public AMIs (group all), AMIs shared with accounts, organizations or OUs outside the allow-list, launches of your own images that are public, launches of your organisation's shared images whose launch permissions cannot be read, and turning image block public access off.",
-  remediationSteps:
-    "1. Remove group=all launch permissions and keep image block public access at block-new-sharing in every region. 2. Share only with allowedAccounts, allowedOrganizations or allowedOrganizationalUnits. 3. Make any public image of yours private (aws ec2 modify-image-attribute --launch-permission Remove=[{Group=all}]).",
-  configSchema: configSchema([
-    "allowedAccounts",
-    "allowedOrganizations",
-    "allowedOrganizationalUnits",
-    "trustedOwners",
-    "ownerReadRoles",
-  ]),
+  rule: RULES.shared,
   types: [
     ...USERS,
     ...typesWith("launch-permission", "image-account", "export", "snapshot-permission"),

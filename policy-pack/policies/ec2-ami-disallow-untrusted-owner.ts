@@ -1,6 +1,5 @@
 import { resourcePolicy, judgeUses } from "../runtime/policy";
 import { RULES, judgeTrust } from "../rules/rules";
-import { configSchema } from "../rules/settings";
 import {
   TYPES,
   USERS,
@@ -14,15 +13,7 @@ import { UNKNOWN, list, rec, str, strList, type Unknown } from "../rules/values"
 
 /** Practice 1: only AMIs from trusted owners and providers, never community images. */
 export const ec2AmiDisallowUntrustedOwner = resourcePolicy({
-  name: RULES.untrusted,
-  displayName: "Disallow AMIs from untrusted owners",
-  severity: "high",
-  tags: ["ami-guard", "practice-1-trusted-amis"],
-  description:
-    "Blocks resources that launch, publish, copy or build on an AMI whose owner is not a trusted account or provider (including public community images and AWS-managed images when amazon is not trusted), images registered from snapshots of untrusted owners, and Allowed AMIs settings that are disabled, trust other providers or allow every provider.",
-  remediationSteps:
-    "1. Use an AMI built by your golden-image pipeline or published by a trusted provider (for example amazon). 2. If the owner is legitimate, review it and add its account id or alias to trustedOwners. 3. Keep EC2 Allowed AMIs settings enabled with image providers limited to trusted owners.",
-  configSchema: configSchema(["trustedOwners"]),
+  rule: RULES.untrusted,
   types: [...USERS, ...typesWith("aws-managed", "snapshot"), TYPES.allowedImages],
   scansUnlisted: true,
   async validate(view, report) {

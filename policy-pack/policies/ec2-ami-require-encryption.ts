@@ -1,6 +1,5 @@
 import { resourcePolicy, judgeUses } from "../runtime/policy";
 import { RULES, judgeEncryption, kmsKeyAllowed } from "../rules/rules";
-import { configSchema } from "../rules/settings";
 import { MAKERS, TYPES, USERS, madeImages } from "../rules/resources";
 import { UNKNOWN } from "../rules/values";
 
@@ -9,15 +8,7 @@ const FIX_MADE =
 
 /** Practice 3: AMI data encrypted with customer-managed KMS keys. */
 export const ec2AmiRequireEncryption = resourcePolicy({
-  name: RULES.unencrypted,
-  displayName: "Require AMIs encrypted with customer-managed keys",
-  severity: "high",
-  tags: ["ami-guard", "practice-3-encryption"],
-  description:
-    "Blocks resources that launch an AMI with unencrypted EBS snapshots or snapshots under a key that is not allowed, and resources that make AMIs without encryption under a customer-managed KMS key.",
-  remediationSteps:
-    "1. Copy the AMI with encryption on and your customer-managed key (aws ec2 copy-image --encrypted --kms-key-id <key>). 2. Launch the encrypted copy. 3. Make new images encrypted: set kmsKeyId on AmiCopy and on Image Builder distributions. 4. List the permitted keys in allowedKmsKeys.",
-  configSchema: configSchema(["allowedKmsKeys"]),
+  rule: RULES.unencrypted,
   types: [...USERS, ...MAKERS],
   scansUnlisted: true,
   async validate(view, report) {

@@ -1,22 +1,12 @@
 import { amiSource, failedClosed, lookUpUses, resourcePolicy } from "../runtime/policy";
 import { judgeTagsAsSeen } from "../aws/owner";
 import { RULES, judgeTagMap } from "../rules/rules";
-import { configSchema } from "../rules/settings";
 import { MAKERS, USERS, madeImages } from "../rules/resources";
 import { UNKNOWN } from "../rules/values";
 
 /** Practice 5: versioning and tagging (version, environment, approval). */
 export const ec2AmiRequireTags = resourcePolicy({
-  name: RULES.untagged,
-  displayName: "Require version, environment and approval tags on AMIs",
-  severity: "low",
-  tags: ["ami-guard", "practice-5-tagging"],
-  description:
-    "Blocks resources that launch an AMI without the required tags (or with tag values that are not allowed, such as an image that is not approved), and resources that make AMIs without the required tag keys. A shared image is judged on its owner's tags, read through ownerReadRoles.",
-  remediationSteps:
-    "1. Tag every image your pipeline makes with the required keys (for example Version, Environment, Approved). 2. Approve an image by setting its Approved tag only after it passed scanning and tests. 3. Launch only approved, tagged images.",
-  configSchema: configSchema(["requiredTags", "allowedTagValues", "tagExemptOwners", "ownerReadRoles"]),
-  // Unlisted types are not scanned here: a tag is a fact about an image your pipeline made, not a way around.
+  rule: RULES.untagged,
   types: [...USERS, ...MAKERS],
   async validate(view, report) {
     const s = view.settings;

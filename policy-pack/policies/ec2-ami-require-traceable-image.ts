@@ -1,5 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { shortType } from "../runtime/policy";
+import { policyMetadata, shortType } from "../runtime/policy";
+import { STACK_RULES } from "../rules/catalogue";
 import { TYPES, amiUses } from "../rules/resources";
 import { UNKNOWN, plain, rec } from "../rules/values";
 
@@ -33,16 +34,7 @@ function producerOf(start: readonly PolicyResource[]): PolicyResource | undefine
  * cannot stop `pulumi up --skip-preview`.
  */
 export const ec2AmiRequireTraceableImage: StackValidationPolicy = {
-  name: "ec2-ami-require-traceable-image",
-  displayName: "Require AMIs unknown at preview to come from a producer in the stack",
-  description:
-    "Reports resources whose AMI id is unknown at preview and is not made by an AMI-making resource of the same stack, because nothing in the preview vouches for that image before the update.",
-  remediationSteps:
-    "1. Make the AMI in the stack (Image Builder image or encrypted AmiCopy) so the pack judges its producer at preview. 2. Or pin an approved AMI id in stack config so it is looked up at preview.",
-  enforcementLevel: "advisory",
-  severity: "medium",
-  tags: ["ami-guard", "practice-1-trusted-amis", "practice-9-immutable-infrastructure"],
-  configSchema: { properties: {} },
+  ...policyMetadata(STACK_RULES.traceable),
   validateStack: (args, reportViolation) => {
     for (const r of args.resources) {
       let uses;

@@ -5,20 +5,9 @@
  */
 import type { AmiFacts, LaunchPermission, LaunchPermissionsResult } from "./facts";
 import type { AmiGuardSettings } from "./settings";
+import { RULES, finding, type RuleName, type Severity } from "./catalogue";
 
-export type Severity = "low" | "medium" | "high" | "critical";
-export const SEVERITIES: readonly Severity[] = ["low", "medium", "high", "critical"];
-
-export const RULES = {
-  untrusted: "ec2-ami-disallow-untrusted-owner",
-  unencrypted: "ec2-ami-require-encryption",
-  untagged: "ec2-ami-require-tags",
-  shared: "ec2-ami-disallow-public-sharing",
-  stale: "ec2-ami-disallow-stale-image",
-  missing: "ec2-ami-disallow-missing-image",
-  mutable: "ec2-ami-disallow-ignore-changes",
-} as const;
-export type RuleName = (typeof RULES)[keyof typeof RULES];
+export { RULES, SEVERITIES, type RuleName, type Severity } from "./catalogue";
 
 export interface Finding {
   rule: RuleName;
@@ -55,20 +44,24 @@ export function judgeTrust(f: AmiFacts, s: AmiGuardSettings): Finding[] {
   const out: Finding[] = [];
   if (!ownerIn(f, s.trustedOwners)) {
     const community = f.public && !f.ownerAlias ? " It is a public community image." : "";
-    out.push({
-      rule: RULES.untrusted,
-      severity: "high",
-      message: `AMI ${f.imageId} is owned by ${owner(f)}, which is not a trusted owner (${s.trustedOwners.join(", ") || "none configured"}).${community}`,
-      fix: "Use an AMI built by your golden-image pipeline or published by a trusted provider, or add the owner to trustedOwners after review.",
-    });
+    out.push(
+      finding({
+        rule: RULES.untrusted,
+        kind: "untrustedOwner",
+        message: `AMI ${f.imageId} is owned by ${owner(f)}, which is not a trusted owner (${s.trustedOwners.join(", ") || "none configured"}).${community}`,
+        fix: "Use an AMI built by your golden-image pipeline or published by a trusted provider, or add the owner to trustedOwners after review.",
+      }),
+    );
   }
   if (f.imageAllowed === false) {
-    out.push({
-      rule: RULES.untrusted,
-      severity: "high",
-      message: `AMI ${f.imageId} does not meet the account's EC2 Allowed AMIs criteria (EC2 reports ImageAllowed: false); only audit mode lets it launch.`,
-      fix: "Use an image that the Allowed AMIs criteria allow (a trusted provider, recent enough), or review the criteria before switching Allowed AMIs from audit mode to enabled.",
-    });
+    out.push(
+      finding({
+        rule: RULES.untrusted,
+        kind: "notAllowed",
+        message: `AMI ${f.imageId} does not meet the account's EC2 Allowed AMIs criteria (EC2 reports ImageAllowed: false); only audit mode lets it launch.`,
+        fix: "Use an image that the Allowed AMIs criteria allow (a trusted provider, recent enough), or review the criteria before switching Allowed AMIs from audit mode to enabled.",
+      }),
+    );
   }
   return out;
 }
@@ -114,23 +107,27 @@ export function judgeEncryption(f: AmiFacts, s: AmiGuardSettings): Finding[] {
         : f.blockDeviceMappings === 0
           ? "it has no block device mappings"
           : "it has only instance-store (ephemeral) mappings";
-    out.push({
-      rule: RULES.unencrypted,
-      severity: "high",
-      message: `AMI ${f.imageId} has no EBS snapshot encrypted with a KMS key: ${why}, so nothing in it is KMS-encrypted.`,
-      fix: "Use an EBS-backed image whose snapshots are encrypted with a customer-managed KMS key (rebuild it with your golden-image pipeline, or copy an EBS-backed image with --encrypted --kms-key-id …).",
-    });
+    out.push(
+      finding({
+        rule: RULES.unencrypted,
+        kind: "noEbsSnapshot",
+        message: `AMI ${f.imageId} has no EBS snapshot encrypted with a KMS key: ${why}, so nothing in it is KMS-encrypted.`,
+        fix: "Use an EBS-backed image whose snapshots are encrypted with a customer-managed KMS key (rebuild it with your golden-image pipeline, or copy an EBS-backed image with --encrypted --kms-key-id …).",
+      }),
+    );
     if (f.rootDeviceType === "instance-store") return out;
   }
   const plain = f.ebs.filter((b) => !b.encrypted);
   if (plain.length > 0) {
     const which = plain.map((b) => b.snapshotId ?? b.deviceName ?? "a snapshot").join(", ");
-    out.push({
-      rule: RULES.unencrypted,
-      severity: "high",
-      message: `AMI ${f.imageId} has unencrypted EBS snapshots (${which}).`,
-      fix: "Copy the AMI with encryption on and a customer-managed KMS key (aws ec2 copy-image --encrypted --kms-key-id …), then use the copy.",
-    });
+    out.push(
+      finding({
+        rule: RULES.unencrypted,
+        kind: "unencrypted",
+        message: `AMI ${f.imageId} has unencrypted EBS snapshots (${which}).`,
+        fix: "Copy the AMI with encryption on and a customer-managed KMS key (aws ec2 copy-image --encrypted --kms-key-id …), then use the copy.",
+      }),
+    );
   }
   if (s.allowedKmsKeys.length > 0) {
     const bad = f.ebs.filter(
@@ -144,12 +141,14 @@ export function judgeEncryption(f: AmiFacts, s: AmiGuardSettings): Finding[] {
           ),
         ),
       ].join(", ");
-      out.push({
-        rule: RULES.unencrypted,
-        severity: "high",
-        message: `AMI ${f.imageId} is encrypted with a key that is not in allowedKmsKeys (${keys}).`,
-        fix: "Re-encrypt the AMI by copying it with one of the allowedKmsKeys.",
-      });
+      out.push(
+        finding({
+          rule: RULES.unencrypted,
+          kind: "keyNotAllowed",
+          message: `AMI ${f.imageId} is encrypted with a key that is not in allowedKmsKeys (${keys}).`,
+          fix: "Re-encrypt the AMI by copying it with one of the allowedKmsKeys.",
+        }),
+      );
     }
   }
   return out;
@@ -166,12 +165,12 @@ export function judgeTagMap(subject: string, tags: Record<string, string>, s: Am
   if (wrong.length) parts.push(`has tag value(s) not allowed: ${wrong.join("; ")}`);
   if (parts.length === 0) return [];
   return [
-    {
+    finding({
       rule: RULES.untagged,
-      severity: "low",
+      kind: "tags",
       message: `${subject} ${parts.join(" and ")}.`,
       fix: `Tag the image with ${s.requiredTags.join(", ")}${Object.keys(s.allowedTagValues).length ? " using the allowed values" : ""} when it is built (your pipeline's distribution tags), and approve it before use.`,
-    },
+    }),
   ];
 }
 
@@ -209,21 +208,25 @@ export function judgePermissions(
   const out: Finding[] = [];
   const pub = perms.filter((p) => p.Group !== undefined);
   if (pub.length) {
-    out.push({
-      rule: RULES.shared,
-      severity: "critical",
-      message: `${subject} is shared publicly (launch permission ${pub.map(describePermission).join(", ")}).`,
-      fix: "Remove the group=all launch permission (aws ec2 modify-image-attribute --launch-permission Remove=[{Group=all}]) and keep image block public access on.",
-    });
+    out.push(
+      finding({
+        rule: RULES.shared,
+        kind: "publicPermission",
+        message: `${subject} is shared publicly (launch permission ${pub.map(describePermission).join(", ")}).`,
+        fix: "Remove the group=all launch permission (aws ec2 modify-image-attribute --launch-permission Remove=[{Group=all}]) and keep image block public access on.",
+      }),
+    );
   }
   const outside = perms.filter((p) => p.Group === undefined && !permissionAllowed(p, s));
   if (outside.length) {
-    out.push({
-      rule: RULES.shared,
-      severity: "high",
-      message: `${subject} is shared outside the allow-list: ${outside.map(describePermission).join(", ")}.`,
-      fix: "Share only with allowedAccounts, allowedOrganizations or allowedOrganizationalUnits; remove the other launch permissions.",
-    });
+    out.push(
+      finding({
+        rule: RULES.shared,
+        kind: "outsideAllowList",
+        message: `${subject} is shared outside the allow-list: ${outside.map(describePermission).join(", ")}.`,
+        fix: "Share only with allowedAccounts, allowedOrganizations or allowedOrganizationalUnits; remove the other launch permissions.",
+      }),
+    );
   }
   return out;
 }
@@ -259,22 +262,26 @@ export function judgeSharing(
   const providerImage = f.ownerAlias !== undefined;
   if (sharing.kind === "known") f = { ...f, launchPermissions: sharing.permissions };
   if (sharing.kind === "error" && !providerImage) {
-    out.push({
-      rule: RULES.shared,
-      severity: "high",
-      message: `cannot verify who AMI ${f.imageId} (owned by ${owner(f)})${region ? ` in ${region}` : ""} is shared with: ${sharing.cause}. Failing closed.`,
-      fix: "Let the pack read the image's launch permissions (ec2:DescribeImageAttribute for the owner's credentials, a reachable EC2 endpoint), or give the inventory the image's LaunchPermissions (ami-guard audit --export-inventory writes them).",
-    });
+    out.push(
+      finding({
+        rule: RULES.shared,
+        kind: "unreadable",
+        message: `cannot verify who AMI ${f.imageId} (owned by ${owner(f)})${region ? ` in ${region}` : ""} is shared with: ${sharing.cause}. Failing closed.`,
+        fix: "Let the pack read the image's launch permissions (ec2:DescribeImageAttribute for the owner's credentials, a reachable EC2 endpoint), or give the inventory the image's LaunchPermissions (ami-guard audit --export-inventory writes them).",
+      }),
+    );
   }
   // "Ours": a trusted or allow-listed account, or one whose launch permissions we could read (the owner).
   const ours = !providerImage && (sharing.kind === "known" || ownedBySettings(f, s));
   if (f.public && ours) {
-    out.push({
-      rule: RULES.shared,
-      severity: "critical",
-      message: `AMI ${f.imageId} owned by ${owner(f)} is public: anyone can launch it and read its snapshots.`,
-      fix: "Make the image private (aws ec2 modify-image-attribute --launch-permission Remove=[{Group=all}]) and enable image block public access in every region.",
-    });
+    out.push(
+      finding({
+        rule: RULES.shared,
+        kind: "publicImage",
+        message: `AMI ${f.imageId} owned by ${owner(f)} is public: anyone can launch it and read its snapshots.`,
+        fix: "Make the image private (aws ec2 modify-image-attribute --launch-permission Remove=[{Group=all}]) and enable image block public access in every region.",
+      }),
+    );
   }
   if (sharing.kind === "known" && f.launchPermissions) {
     const perms =
@@ -290,68 +297,80 @@ export function judgeSharing(
 export function judgeFreshness(f: AmiFacts, s: AmiGuardSettings, now: Date): Finding[] {
   const out: Finding[] = [];
   if (f.state !== "available") {
-    out.push({
-      rule: RULES.stale,
-      severity: "high",
-      message: `AMI ${f.imageId} is in state "${f.state}", not "available".`,
-      fix: "Use an available image: the current release of your golden-image pipeline.",
-    });
+    out.push(
+      finding({
+        rule: RULES.stale,
+        kind: "notAvailable",
+        message: `AMI ${f.imageId} is in state "${f.state}", not "available".`,
+        fix: "Use an available image: the current release of your golden-image pipeline.",
+      }),
+    );
   }
   if (f.deprecationTime === undefined && f.deprecationTimeText !== undefined) {
-    out.push({
-      rule: RULES.stale,
-      severity: "medium",
-      message: `AMI ${f.imageId} has a deprecation time that does not parse (${quoted(f.deprecationTimeText)}), so whether it is deprecated cannot be checked.`,
-      fix: "Use an image whose deprecation time EC2 reports as a valid timestamp, or fix the inventory entry.",
-    });
+    out.push(
+      finding({
+        rule: RULES.stale,
+        kind: "unreadableDate",
+        message: `AMI ${f.imageId} has a deprecation time that does not parse (${quoted(f.deprecationTimeText)}), so whether it is deprecated cannot be checked.`,
+        fix: "Use an image whose deprecation time EC2 reports as a valid timestamp, or fix the inventory entry.",
+      }),
+    );
   }
   if (f.deprecationTime && f.deprecationTime.getTime() <= now.getTime()) {
-    out.push({
-      rule: RULES.stale,
-      severity: "medium",
-      message: `AMI ${f.imageId} was deprecated on ${f.deprecationTime.toISOString().slice(0, 10)}.`,
-      fix: "Move to the current image of the same line and roll it out by replacement.",
-    });
+    out.push(
+      finding({
+        rule: RULES.stale,
+        kind: "deprecated",
+        message: `AMI ${f.imageId} was deprecated on ${f.deprecationTime.toISOString().slice(0, 10)}.`,
+        fix: "Move to the current image of the same line and roll it out by replacement.",
+      }),
+    );
   }
   if (f.creationDate && f.creationDate.getTime() > now.getTime() + DAY_MS) {
-    out.push({
-      rule: RULES.stale,
-      severity: "medium",
-      message: `AMI ${f.imageId} has a creation date in the future (${f.creationDate.toISOString()}), so its age cannot be checked.`,
-      fix: "Use an image whose creation date EC2 reports correctly, or fix the inventory entry.",
-    });
+    out.push(
+      finding({
+        rule: RULES.stale,
+        kind: "unreadableDate",
+        message: `AMI ${f.imageId} has a creation date in the future (${f.creationDate.toISOString()}), so its age cannot be checked.`,
+        fix: "Use an image whose creation date EC2 reports correctly, or fix the inventory entry.",
+      }),
+    );
   } else if (f.creationDate) {
     const age = Math.floor((now.getTime() - f.creationDate.getTime()) / DAY_MS);
     if (age > s.maxAgeDays) {
-      out.push({
-        rule: RULES.stale,
-        severity: "medium",
-        message: `AMI ${f.imageId} is ${age} days old (created ${f.creationDate.toISOString().slice(0, 10)}), over the maximum of ${s.maxAgeDays} days.`,
-        fix: "Rebuild the image on a patched parent (run the pipeline) and roll the new AMI out by replacement.",
-      });
+      out.push(
+        finding({
+          rule: RULES.stale,
+          kind: "tooOld",
+          message: `AMI ${f.imageId} is ${age} days old (created ${f.creationDate.toISOString().slice(0, 10)}), over the maximum of ${s.maxAgeDays} days.`,
+          fix: "Rebuild the image on a patched parent (run the pipeline) and roll the new AMI out by replacement.",
+        }),
+      );
     }
   } else {
-    out.push({
-      rule: RULES.stale,
-      severity: "medium",
-      message:
-        f.creationDateText === undefined
-          ? `AMI ${f.imageId} has no creation date, so its age cannot be checked.`
-          : `AMI ${f.imageId} has a creation date that does not parse (${quoted(f.creationDateText)}), so its age cannot be checked.`,
-      fix: "Use an image whose creation date EC2 reports.",
-    });
+    out.push(
+      finding({
+        rule: RULES.stale,
+        kind: "unreadableDate",
+        message:
+          f.creationDateText === undefined
+            ? `AMI ${f.imageId} has no creation date, so its age cannot be checked.`
+            : `AMI ${f.imageId} has a creation date that does not parse (${quoted(f.creationDateText)}), so its age cannot be checked.`,
+        fix: "Use an image whose creation date EC2 reports.",
+      }),
+    );
   }
   return out;
 }
 
 /** Practice 4, not found: the id is unknown to EC2 in that region (deregistered, mistyped or not shared). */
 export function judgeMissing(imageId: string, region: string): Finding {
-  return {
+  return finding({
     rule: RULES.missing,
-    severity: "high",
+    kind: "notFound",
     message: `AMI ${imageId} was not found in ${region}: it is deregistered, mistyped, in another region or not shared with this account.`,
     fix: "Use the id of an available, approved image in this region.",
-  };
+  });
 }
 
 /** Every rule that judges an AMI's own facts, as the audit applies them. */

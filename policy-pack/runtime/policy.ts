@@ -11,8 +11,9 @@ import type {
 } from "@pulumi/policy";
 import type { AmiFacts } from "../rules/facts";
 import { sourceFromEnvironment, type AmiSource } from "../aws/lookup";
-import { RULES, judgeMissing, type Finding, type Severity } from "../rules/rules";
-import { resolveSettings, SettingsError, type AmiGuardSettings } from "../rules/settings";
+import { CATALOGUE, practiceTags, type CatalogueEntry, STACK_RULES } from "../rules/catalogue";
+import { RULES, judgeMissing, type Finding, type RuleName } from "../rules/rules";
+import { configSchema, resolveSettings, SettingsError, type AmiGuardSettings } from "../rules/settings";
 import {
   TYPES,
   amiUses,
@@ -43,15 +44,8 @@ export interface ResourceView {
 }
 
 export interface PolicyDefinition {
-  name: string;
-  /** A short title for the Pulumi Cloud console. */
-  displayName: string;
-  description: string;
-  severity: Severity;
-  /** The practices the policy enforces, e.g. `practice-1-trusted-amis`. */
-  tags: string[];
-  remediationSteps: string;
-  configSchema: PolicyConfigSchema;
+  /** The rule: its title, description, severity, practices, remediation and settings come from the catalogue. */
+  rule: RuleName;
   /** The resource types this policy judges (others are reported not applicable). */
   types: readonly string[];
   /**
@@ -137,6 +131,31 @@ export class CheckedAtUpdate extends UnknownValueError {
   }
 }
 
+/** A policy's name, title, description, severity, tags, remediation, enforcement level and settings schema. */
+export function policyMetadata(name: RuleName | (typeof STACK_RULES)[keyof typeof STACK_RULES]): Pick<
+  ResourceValidationPolicy,
+  | "name"
+  | "displayName"
+  | "description"
+  | "severity"
+  | "tags"
+  | "remediationSteps"
+  | "enforcementLevel"
+  | "configSchema"
+> & { configSchema: PolicyConfigSchema } {
+  const entry: CatalogueEntry = CATALOGUE[name];
+  return {
+    name,
+    displayName: entry.title,
+    description: entry.description,
+    severity: entry.severity,
+    tags: practiceTags(entry),
+    remediationSteps: entry.remediation,
+    enforcementLevel: entry.enforcementLevel ?? "mandatory",
+    configSchema: configSchema(entry.settings),
+  };
+}
+
 /** Builds a ResourceValidationPolicy from a definition, wrapping it so that it never throws. */
 export function resourcePolicy(def: PolicyDefinition): ResourceValidationPolicy {
   // A policy that judges what launchers launch also judges the types that launch from a launch template.
@@ -144,14 +163,7 @@ export function resourcePolicy(def: PolicyDefinition): ResourceValidationPolicy 
     def.types.includes(TYPES.instance) ? [...def.types, ...TEMPLATE_REFERRERS] : def.types,
   );
   return {
-    name: def.name,
-    displayName: def.displayName,
-    description: def.description,
-    severity: def.severity,
-    tags: def.tags,
-    remediationSteps: def.remediationSteps,
-    enforcementLevel: "mandatory",
-    configSchema: def.configSchema,
+    ...policyMetadata(def.rule),
     validateResource: async (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
       if (!types.has(args.type) && !(def.scansUnlisted && scannedType(args))) {
         args.notApplicable(
@@ -163,7 +175,7 @@ export function resourcePolicy(def: PolicyDefinition): ResourceValidationPolicy 
         reportViolation(`${shortType(args.type)} "${args.name}": ${message}`);
       let view: ResourceView;
       try {
-        view = makeView(args, def.name);
+        view = makeView(args, def.rule);
       } catch (e) {
         if (e instanceof SettingsError) {
           report(`invalid policy configuration: ${e.message}. Fix the policy pack configuration.`);

@@ -10,7 +10,7 @@ import type { Severity } from "ami-guard-policies/rules/rules";
 import type { AuditReport } from "./audit";
 import type { StepError } from "./aws";
 import type { AuditFinding } from "./judge";
-import { RULE_TEXT } from "./report";
+import { ruleEntry } from "ami-guard-policies/rules/catalogue";
 
 /** The GeneratorId of the finding that says an audit could not read everything. */
 export const INCOMPLETE_RULE = "ami-guard-audit-incomplete";
@@ -139,7 +139,7 @@ export function asffOf(f: AuditFinding, t: AsffTarget, now: string): AwsSecurity
       imageId: f.imageId,
       rule: f.rule,
       severity: f.severity,
-      title: `${f.imageId ?? `Account ${f.account} (${f.region})`}: ${RULE_TEXT[f.rule]?.short ?? f.rule}`,
+      title: `${f.imageId ?? `Account ${f.account} (${f.region})`}: ${ruleEntry(f.rule)?.summary ?? f.rule}`,
       description: f.message,
       fix: f.fix,
       extra,

@@ -49,7 +49,7 @@ import {
   type BasicEventSelector,
   type RegionGuardrails,
   type TrailFacts,
-} from "./guardrails";
+} from "ami-guard-policies/rules/guardrails";
 import { memoizeCredentials, type CredentialsProvider } from "ami-guard-policies/aws/assume-role";
 import type { ImageUse, OwnedImage, RawImage, RegionScan } from "./judge";
 import { mapLimit } from "./limit";

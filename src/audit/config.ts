@@ -5,10 +5,11 @@
  */
 import { MAX_CONFIG_BYTES } from "ami-guard-policies/aws/files";
 import { RULES } from "ami-guard-policies/rules/rules";
+import { ruleEntry } from "ami-guard-policies/rules/catalogue";
 import { resolveSettings, SettingsError, type AmiGuardSettings } from "ami-guard-policies/rules/settings";
 import { UserError } from "../cli/errors";
 import { readInputDocument } from "../cli/files";
-import { GUARDRAIL_RULES } from "./guardrails";
+import { GUARDRAIL_RULES } from "ami-guard-policies/rules/guardrails";
 
 export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
 
@@ -72,10 +73,10 @@ export function parseConfig(doc: unknown, where: string): AuditConfig {
   };
 }
 
-/** The EBS default-key guardrail reads the encryption policy's allowedKmsKeys unless it has its own section. */
+/** A rule without a section of its own reads its catalogue fallback's (the EBS default-key guardrail: the encryption policy's). */
 function fallback(rule: string, settings: Map<string, AmiGuardSettings>): AmiGuardSettings | undefined {
-  if (rule === GUARDRAIL_RULES.ebsDefaultKey) return settings.get(RULES.unencrypted);
-  return undefined;
+  const other = ruleEntry(rule)?.settingsFallback;
+  return other === undefined ? undefined : settings.get(other);
 }
 
 /** Reads the configuration file (JSON, or YAML when it ends in .yaml/.yml); no file means the pack's defaults. */

@@ -29,7 +29,7 @@ import {
   type GuardrailRule,
   type RegionGuardrails,
   type TrailFacts,
-} from "./guardrails";
+} from "ami-guard-policies/rules/guardrails";
 
 /** One image as DescribeImages returns it (SDK or CLI JSON: PascalCase keys). */
 export type RawImage = Record<string, unknown> & { ImageId?: string };

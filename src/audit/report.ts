@@ -1,85 +1,16 @@
 /**
  * The audit report in its three forms: a table for people (grouped by severity, with the fix), JSON for
- * scripts, and SARIF 2.1.0 for code-scanning tools. All three are pure functions of the report.
+ * scripts, and SARIF 2.1.0 for code-scanning tools. All three are pure functions of the report; the rules'
+ * words come from the rule catalogue (policy-pack/rules/catalogue.ts).
  */
 import { createHash } from "node:crypto";
 import type * as Sarif from "sarif";
-import { RULES, SEVERITIES, type Severity } from "ami-guard-policies/rules/rules";
+import { AUDITED_RULES, CATALOGUE, SEVERITIES, type Severity } from "ami-guard-policies/rules/catalogue";
 import type { AuditReport } from "./audit";
-import { GUARDRAIL_RULES } from "./guardrails";
 import type { AuditFinding } from "./judge";
 
 export const FORMATS = ["table", "json", "sarif", "asff"] as const;
 export type Format = (typeof FORMATS)[number];
-
-/** Each rule the audit can report: what it wants, how to get there, and its usual (highest) severity. */
-export const RULE_TEXT: Record<string, { short: string; help: string; severity: Severity }> = {
-  [RULES.untrusted]: {
-    short: "AMIs come only from trusted owners.",
-    help: "Use AMIs built by your pipeline or published by a trusted provider; community images never.",
-    severity: "high",
-  },
-  [RULES.unencrypted]: {
-    short: "AMI snapshots are encrypted, with an allowed key.",
-    help: "Copy the AMI with encryption and a customer-managed KMS key.",
-    severity: "high",
-  },
-  [RULES.untagged]: {
-    short: "AMIs carry the required tags with allowed values.",
-    help: "Tag images with the required tags when they are built, and approve them before use.",
-    severity: "low",
-  },
-  [RULES.shared]: {
-    short: "AMIs are never public nor shared outside the allow-list.",
-    help: "Remove public and unlisted launch permissions; keep image block public access on.",
-    severity: "critical",
-  },
-  [RULES.stale]: {
-    short: "AMIs are available, not deprecated and younger than the maximum age.",
-    help: "Rebuild on a patched parent and roll the new AMI out by replacement.",
-    severity: "medium",
-  },
-  [RULES.missing]: {
-    short: "AMIs in use exist in their region.",
-    help: "Move the resources to an available, approved image.",
-    severity: "high",
-  },
-  [GUARDRAIL_RULES.ebsEncryption]: {
-    short: "EBS encryption by default is on in every region.",
-    help: "aws ec2 enable-ebs-encryption-by-default",
-    severity: "high",
-  },
-  [GUARDRAIL_RULES.ebsDefaultKey]: {
-    short: "The default EBS key is an allowed customer-managed key.",
-    help: "aws ec2 modify-ebs-default-kms-key-id",
-    severity: "medium",
-  },
-  [GUARDRAIL_RULES.imageBlockPublicAccess]: {
-    short: "Image block public access is on in every region.",
-    help: "aws ec2 enable-image-block-public-access",
-    severity: "high",
-  },
-  [GUARDRAIL_RULES.snapshotBlockPublicAccess]: {
-    short: "Snapshot block public access blocks all sharing.",
-    help: "aws ec2 enable-snapshot-block-public-access --state block-all-sharing",
-    severity: "high",
-  },
-  [GUARDRAIL_RULES.allowedAmis]: {
-    short: "Allowed AMIs is enabled.",
-    help: "aws ec2 enable-allowed-images-settings",
-    severity: "medium",
-  },
-  [GUARDRAIL_RULES.inspector]: {
-    short: "Amazon Inspector scans EC2 instances.",
-    help: "aws inspector2 enable --resource-types EC2",
-    severity: "medium",
-  },
-  [GUARDRAIL_RULES.cloudTrail]: {
-    short: "A multi-region CloudTrail trail is logging, with log file validation.",
-    help: "aws cloudtrail create-trail --is-multi-region-trail --enable-log-file-validation",
-    severity: "high",
-  },
-};
 
 /** The JSON report: findings as the issue names them (plus fix, resource and usedBy), and the summary. */
 export function toJson(report: AuditReport): string {
@@ -215,16 +146,16 @@ function fingerprint(f: AuditFinding): string {
 
 /** SARIF 2.1.0: one run, one rule per rule the audit can report, one result per finding. */
 export function toSarif(report: AuditReport, version: string): string {
-  const ruleIds = Object.keys(RULE_TEXT);
-  const rules: Sarif.ReportingDescriptor[] = ruleIds.map((id) => {
-    const sev = RULE_TEXT[id].severity;
+  const ruleIds: readonly string[] = AUDITED_RULES;
+  const rules: Sarif.ReportingDescriptor[] = AUDITED_RULES.map((id) => {
+    const rule = CATALOGUE[id];
     return {
       id,
       name: id,
-      shortDescription: { text: RULE_TEXT[id].short },
-      help: { text: RULE_TEXT[id].help },
-      defaultConfiguration: { level: LEVEL[sev] },
-      properties: { "security-severity": SECURITY_SEVERITY[sev], tags: ["security", "aws", "ami"] },
+      shortDescription: { text: rule.summary },
+      help: { text: rule.help },
+      defaultConfiguration: { level: LEVEL[rule.severity] },
+      properties: { "security-severity": SECURITY_SEVERITY[rule.severity], tags: ["security", "aws", "ami"] },
     };
   });
   const results: Sarif.Result[] = report.findings.map((f) => ({

@@ -23,7 +23,7 @@ import {
 } from "../audit/asff";
 import { DEFAULT_CLIENT, runAudit, type AuditOptions, type AuditReport } from "../audit/audit";
 import type { StepError } from "../audit/aws";
-import { GUARDRAIL_RULES } from "../audit/guardrails";
+import { GUARDRAIL_RULES } from "ami-guard-policies/rules/guardrails";
 import type { AuditScope } from "../audit/scope";
 import { readAuditorEnv } from "./env";
 import { targetOf } from "./events";

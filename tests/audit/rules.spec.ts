@@ -13,7 +13,7 @@ import {
   judgeRegionGuardrails,
   judgeTrails,
   type TrailFacts,
-} from "../../src/audit/guardrails";
+} from "../../policy-pack/rules/guardrails";
 import {
   judgeImage,
   judgeRegionImages,

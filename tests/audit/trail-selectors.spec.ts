@@ -1,6 +1,6 @@
 /** Which management events a trail records (GetEventSelectors), and how the CloudTrail rule judges it. */
 import assert from "node:assert/strict";
-import { judgeTrails, managementEventsOf, type TrailFacts } from "../../src/audit/guardrails";
+import { judgeTrails, managementEventsOf, type TrailFacts } from "../../policy-pack/rules/guardrails";
 
 const mgmt = (
   ...more: { Field: string; Equals?: string[]; NotEquals?: string[]; StartsWith?: string[] }[]

@@ -1,22 +1,14 @@
 /**
- * Account guardrails: pure rules over the account-level settings the audit reads in each region (EBS
+ * Account guardrails (the audit's `ec2-account-require-…` rules): pure rules over the account-level settings the audit reads in each region (EBS
  * encryption by default and its key, image and snapshot block public access, Allowed AMIs, Inspector) and
  * the account's CloudTrail trails. A field left undefined was not read (the failure is reported elsewhere)
  * and is not judged.
  */
-import { kmsKeyAllowed, type Severity } from "ami-guard-policies/rules/rules";
-import type { AmiGuardSettings } from "ami-guard-policies/rules/settings";
+import { GUARDRAIL_RULES, finding, type GuardrailRule, type Severity } from "./catalogue";
+import { kmsKeyAllowed } from "./rules";
+import type { AmiGuardSettings } from "./settings";
 
-export const GUARDRAIL_RULES = {
-  ebsEncryption: "ec2-account-require-ebs-encryption-by-default",
-  ebsDefaultKey: "ec2-account-require-ebs-default-kms-key",
-  imageBlockPublicAccess: "ec2-account-require-image-block-public-access",
-  snapshotBlockPublicAccess: "ec2-account-require-snapshot-block-public-access",
-  allowedAmis: "ec2-account-require-allowed-amis",
-  inspector: "ec2-account-require-inspector-scanning",
-  cloudTrail: "ec2-account-require-cloudtrail",
-} as const;
-export type GuardrailRule = (typeof GUARDRAIL_RULES)[keyof typeof GUARDRAIL_RULES];
+export { GUARDRAIL_RULES, type GuardrailRule } from "./catalogue";
 
 export interface GuardrailFinding {
   rule: GuardrailRule;
@@ -158,69 +150,83 @@ export function judgeRegionGuardrails(
   const where = `account ${account} in ${region}`;
   const out: GuardrailFinding[] = [];
   if (g.ebsEncryptionByDefault === false) {
-    out.push({
-      rule: GUARDRAIL_RULES.ebsEncryption,
-      severity: "high",
-      message: `EBS encryption by default is off for ${where}: new volumes, and the snapshots of AMIs made from them, can be unencrypted.`,
-      fix: `Turn it on (aws ec2 enable-ebs-encryption-by-default --region ${region}) with a customer-managed default key (aws ec2 modify-ebs-default-kms-key-id).`,
-    });
+    out.push(
+      finding({
+        rule: GUARDRAIL_RULES.ebsEncryption,
+        kind: "off",
+        message: `EBS encryption by default is off for ${where}: new volumes, and the snapshots of AMIs made from them, can be unencrypted.`,
+        fix: `Turn it on (aws ec2 enable-ebs-encryption-by-default --region ${region}) with a customer-managed default key (aws ec2 modify-ebs-default-kms-key-id).`,
+      }),
+    );
   }
   if (g.ebsDefaultKmsKeyId !== undefined) {
     const key = g.ebsDefaultKmsKeyId;
     const allowed = settingsFor(GUARDRAIL_RULES.ebsDefaultKey).allowedKmsKeys;
     if (allowed.length > 0 && !kmsKeyAllowed(key, allowed)) {
-      out.push({
-        rule: GUARDRAIL_RULES.ebsDefaultKey,
-        severity: "medium",
-        message: `The default EBS encryption key for ${where} is ${key}, which is not one of the allowed KMS keys (${allowed.join(", ")}).`,
-        fix: `Set an allowed customer-managed key as the default (aws ec2 modify-ebs-default-kms-key-id --kms-key-id … --region ${region}).`,
-      });
+      out.push(
+        finding({
+          rule: GUARDRAIL_RULES.ebsDefaultKey,
+          kind: "notAllowed",
+          message: `The default EBS encryption key for ${where} is ${key}, which is not one of the allowed KMS keys (${allowed.join(", ")}).`,
+          fix: `Set an allowed customer-managed key as the default (aws ec2 modify-ebs-default-kms-key-id --kms-key-id … --region ${region}).`,
+        }),
+      );
     } else if (AWS_MANAGED_EBS_KEY.test(key)) {
-      out.push({
-        rule: GUARDRAIL_RULES.ebsDefaultKey,
-        severity: "low",
-        message: `The default EBS encryption key for ${where} is the AWS managed key (alias/aws/ebs): AMIs encrypted with it cannot be shared with other accounts and its policy cannot be changed.`,
-        fix: `Create a customer-managed KMS key and make it the default (aws ec2 modify-ebs-default-kms-key-id --kms-key-id … --region ${region}).`,
-      });
+      out.push(
+        finding({
+          rule: GUARDRAIL_RULES.ebsDefaultKey,
+          kind: "awsManaged",
+          message: `The default EBS encryption key for ${where} is the AWS managed key (alias/aws/ebs): AMIs encrypted with it cannot be shared with other accounts and its policy cannot be changed.`,
+          fix: `Create a customer-managed KMS key and make it the default (aws ec2 modify-ebs-default-kms-key-id --kms-key-id … --region ${region}).`,
+        }),
+      );
     }
   }
   if (g.imageBlockPublicAccess !== undefined && g.imageBlockPublicAccess !== "block-new-sharing") {
-    out.push({
-      rule: GUARDRAIL_RULES.imageBlockPublicAccess,
-      severity: "high",
-      message: `Image block public access is ${g.imageBlockPublicAccess} for ${where}: any AMI can be made public.`,
-      fix: `Turn it on (aws ec2 enable-image-block-public-access --image-block-public-access-state block-new-sharing --region ${region}), or through a declarative policy for the organization.`,
-    });
+    out.push(
+      finding({
+        rule: GUARDRAIL_RULES.imageBlockPublicAccess,
+        kind: "off",
+        message: `Image block public access is ${g.imageBlockPublicAccess} for ${where}: any AMI can be made public.`,
+        fix: `Turn it on (aws ec2 enable-image-block-public-access --image-block-public-access-state block-new-sharing --region ${region}), or through a declarative policy for the organization.`,
+      }),
+    );
   }
   if (g.snapshotBlockPublicAccess !== undefined && g.snapshotBlockPublicAccess !== "block-all-sharing") {
     const unblocked = g.snapshotBlockPublicAccess === "unblocked";
-    out.push({
-      rule: GUARDRAIL_RULES.snapshotBlockPublicAccess,
-      severity: unblocked ? "high" : "low",
-      message: unblocked
-        ? `Snapshot block public access is unblocked for ${where}: the EBS snapshots behind AMIs can be made public.`
-        : `Snapshot block public access is block-new-sharing for ${where}: snapshots that are already public stay public.`,
-      fix: `Set it to block-all-sharing (aws ec2 enable-snapshot-block-public-access --state block-all-sharing --region ${region}).`,
-    });
+    out.push(
+      finding({
+        rule: GUARDRAIL_RULES.snapshotBlockPublicAccess,
+        kind: unblocked ? "unblocked" : "newOnly",
+        message: unblocked
+          ? `Snapshot block public access is unblocked for ${where}: the EBS snapshots behind AMIs can be made public.`
+          : `Snapshot block public access is block-new-sharing for ${where}: snapshots that are already public stay public.`,
+        fix: `Set it to block-all-sharing (aws ec2 enable-snapshot-block-public-access --state block-all-sharing --region ${region}).`,
+      }),
+    );
   }
   if (g.allowedImages !== undefined && g.allowedImages.state !== "enabled") {
     const audit = g.allowedImages.state === "audit-mode";
-    out.push({
-      rule: GUARDRAIL_RULES.allowedAmis,
-      severity: audit ? "low" : "medium",
-      message: audit
-        ? `Allowed AMIs is in audit mode for ${where}: images outside its ${g.allowedImages.criteria} criteria are flagged but can still be launched.`
-        : `Allowed AMIs is ${g.allowedImages.state} for ${where}: instances can be launched from any AMI, including community images.`,
-      fix: `Set image criteria for your trusted owners and enable it (aws ec2 replace-image-criteria-in-allowed-images-settings, then aws ec2 enable-allowed-images-settings --allowed-images-settings-state enabled --region ${region}).`,
-    });
+    out.push(
+      finding({
+        rule: GUARDRAIL_RULES.allowedAmis,
+        kind: audit ? "auditMode" : "disabled",
+        message: audit
+          ? `Allowed AMIs is in audit mode for ${where}: images outside its ${g.allowedImages.criteria} criteria are flagged but can still be launched.`
+          : `Allowed AMIs is ${g.allowedImages.state} for ${where}: instances can be launched from any AMI, including community images.`,
+        fix: `Set image criteria for your trusted owners and enable it (aws ec2 replace-image-criteria-in-allowed-images-settings, then aws ec2 enable-allowed-images-settings --allowed-images-settings-state enabled --region ${region}).`,
+      }),
+    );
   }
   if (g.inspectorEc2 !== undefined && g.inspectorEc2 !== "ENABLED" && g.inspectorEc2 !== "ENABLING") {
-    out.push({
-      rule: GUARDRAIL_RULES.inspector,
-      severity: "medium",
-      message: `Amazon Inspector EC2 scanning is ${g.inspectorEc2} for ${where}: instances launched from vulnerable AMIs go unnoticed.`,
-      fix: `Enable it (aws inspector2 enable --resource-types EC2 --region ${region}), or from the organization's delegated Inspector administrator.`,
-    });
+    out.push(
+      finding({
+        rule: GUARDRAIL_RULES.inspector,
+        kind: "off",
+        message: `Amazon Inspector EC2 scanning is ${g.inspectorEc2} for ${where}: instances launched from vulnerable AMIs go unnoticed.`,
+        fix: `Enable it (aws inspector2 enable --resource-types EC2 --region ${region}), or from the organization's delegated Inspector administrator.`,
+      }),
+    );
   }
   return out;
 }
@@ -255,25 +261,25 @@ export function judgeTrails(
     if (unknown.length > 0) return []; // their status could not be read: reported as an audit error instead
     const gaps = multi.map(trailGap).filter((g): g is string => g !== undefined);
     return [
-      {
+      finding({
         rule: GUARDRAIL_RULES.cloudTrail,
-        severity: "high",
+        kind: "noWorkingTrail",
         message:
           gaps.length > 0
             ? `${where} has no working multi-region CloudTrail trail (seen from ${region}): ${gaps.join("; ")}. Image sharing, copying, guardrail changes and launches go unrecorded.`
             : `${where} has no multi-region CloudTrail trail (seen from ${region}): image sharing, copying and launches are not recorded in every region.`,
         fix: "Create a multi-region trail with log file validation that records all management events (aws cloudtrail create-trail --is-multi-region-trail --enable-log-file-validation …; aws cloudtrail put-event-selectors --event-selectors ReadWriteType=All,IncludeManagementEvents=true; aws cloudtrail start-logging), or use an organization trail.",
-      },
+      }),
     ];
   }
   if (!live.some((t) => t.logFileValidation)) {
     return [
-      {
+      finding({
         rule: GUARDRAIL_RULES.cloudTrail,
-        severity: "medium",
+        kind: "noValidation",
         message: `${where}'s multi-region CloudTrail trail ${live.map((t) => t.name).join(", ")} does not validate its log files: tampering with the record would go unnoticed.`,
         fix: "Turn on log file validation (aws cloudtrail update-trail --name … --enable-log-file-validation).",
-      },
+      }),
     ];
   }
   return [];
