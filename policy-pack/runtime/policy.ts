@@ -132,7 +132,9 @@ export class CheckedAtUpdate extends UnknownValueError {
 }
 
 /** A policy's name, title, description, severity, tags, remediation, enforcement level and settings schema. */
-export function policyMetadata(name: RuleName | (typeof STACK_RULES)[keyof typeof STACK_RULES]): Pick<
+export function policyMetadata(
+  name: RuleName | (typeof STACK_RULES)[keyof typeof STACK_RULES],
+): Pick<
   ResourceValidationPolicy,
   | "name"
   | "displayName"
