@@ -10,7 +10,7 @@
  * than on EC2: a ratio measured at k > 1 is an upper bound. `--time-scale 1` runs at EC2's real rates.
  */
 import { spawn } from "node:child_process";
-import { startEc2Server } from "../tests/helpers/ec2-server";
+import { startEc2Server } from "../testing/ec2-server";
 import { CLI, ROOT, log, loopbackAwsEnv, median, memoryOf, since } from "./lib/common";
 import {
   AUDIT_EC2_ACTIONS,
@@ -20,7 +20,7 @@ import {
   throttled,
   timed,
   type WorldStats,
-} from "./lib/ec2-world";
+} from "../testing/bench-world";
 
 /** What a real DescribeImageAttribute round trip takes, before scaling (in-region, ms). */
 export const EC2_LATENCY_MS = 50;

@@ -10,7 +10,7 @@
  */
 import type { AnalyzedResource, PolicyConfig, ProviderResource } from "../src/analyzer/types";
 import * as path from "node:path";
-import { queryResponse, startEc2Server } from "../tests/helpers/ec2-server";
+import { queryResponse, startEc2Server } from "../testing/ec2-server";
 import {
   ANCHOR_DIR,
   BENCH,
@@ -23,7 +23,7 @@ import {
   policyConfig,
   since,
 } from "./lib/common";
-import { TRUSTED, lookupHandlers, perResourceImages, type WorldStats } from "./lib/ec2-world";
+import { TRUSTED, lookupHandlers, perResourceImages, type WorldStats } from "../testing/bench-world";
 import { startTimed } from "./startup";
 
 export const RESOURCES = 600;

@@ -6,10 +6,10 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import type { AwsSecurityFinding, BatchImportFindingsRequest } from "@aws-sdk/client-securityhub";
 import { INCOMPLETE_RULE, findingId, partitionOf, productArn } from "../../src/audit/asff";
-import { ec2Error, startEc2Server, type Ec2Server } from "../helpers/ec2-server";
+import { ec2Error, startEc2Server, type Ec2Server } from "../../testing/ec2-server";
 import { ACCOUNT, NOW, scenario } from "../fixtures/audit/scenario";
 import { runCli, sdkEnv } from "./support";
-import { ROUTES, worldHandlers } from "./world";
+import { ROUTES, worldHandlers } from "../../testing/world";
 
 const CONFIG = path.relative(
   process.cwd(),

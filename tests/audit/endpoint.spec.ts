@@ -11,10 +11,10 @@ import Ajv from "ajv";
 import { parseInventory } from "../../policy-pack/aws/lookup";
 import { RULES } from "../../policy-pack/rules/rules";
 import { runAudit } from "../../src/audit/audit";
-import { HANG, ec2Error, startEc2Server, type Ec2Handler, type Ec2Server } from "../helpers/ec2-server";
+import { HANG, ec2Error, startEc2Server, type Ec2Handler, type Ec2Server } from "../../testing/ec2-server";
 import { ACCOUNT, NOW, scenario } from "../fixtures/audit/scenario";
 import { runCli, sdkEnv, testOptions } from "./support";
-import { ROUTES, worldHandlers, type World } from "./world";
+import { ROUTES, worldHandlers, type World } from "../../testing/world";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "audit");
 const CONFIG = path.relative(process.cwd(), path.join(FIXTURES, "pack-config.json"));

@@ -8,10 +8,10 @@ import { strict as assert } from "node:assert";
 import { parseConfig } from "../../src/audit/config";
 import { runAudit } from "../../src/audit/audit";
 import { toJson, toTable } from "../../src/audit/report";
-import { startEc2Server, type Ec2Handler, type Ec2Server } from "../helpers/ec2-server";
+import { startEc2Server, type Ec2Handler, type Ec2Server } from "../../testing/ec2-server";
 import { image } from "../helpers/policy";
 import { sdkEnv, testOptions } from "./support";
-import { ROUTES, worldHandlers, type World } from "./world";
+import { ROUTES, worldHandlers, type World } from "../../testing/world";
 
 const BUILD = "444444444444";
 const WORKLOAD = "555555555555";

@@ -7,10 +7,10 @@
 import { strict as assert } from "node:assert";
 import { runAudit, type AuditReport } from "../../src/audit/audit";
 import { MAX_PAGES } from "../../src/audit/aws";
-import { ec2Response, startEc2Server, type Ec2Handler, type Ec2Server } from "../helpers/ec2-server";
+import { ec2Response, startEc2Server, type Ec2Handler, type Ec2Server } from "../../testing/ec2-server";
 import { ACCOUNT, NOW, scenario } from "../fixtures/audit/scenario";
 import { sdkEnv, testOptions } from "./support";
-import { ROUTES, worldHandlers, type World } from "./world";
+import { ROUTES, worldHandlers, type World } from "../../testing/world";
 
 const REGION = "us-east-1";
 const PINNED_ONLY = "ami-0fffffffffffffff1"; // a community image only a pinned, non-default version launches

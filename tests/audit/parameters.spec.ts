@@ -18,9 +18,9 @@ import {
   startEc2Server,
   type Ec2Handler,
   type Ec2Server,
-} from "../helpers/ec2-server";
+} from "../../testing/ec2-server";
 import { runCli, sdkEnv, testOptions } from "./support";
-import { ROUTES, worldHandlers, type World } from "./world";
+import { ROUTES, worldHandlers, type World } from "../../testing/world";
 
 const ACCOUNT = "111111111111";
 const COMMUNITY = "ami-0cccccccccccccc01";

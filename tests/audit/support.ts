@@ -2,7 +2,7 @@
 import { DEFAULT_CLIENT, type AuditOptions } from "../../src/audit/audit";
 import { parseConfig } from "../../src/audit/config";
 import { main } from "../../src/cli/ami-guard";
-import { BASE_KEY } from "./world";
+import { BASE_KEY } from "../../testing/world";
 
 const SDK_ENV = [
   "AWS_ENDPOINT_URL",

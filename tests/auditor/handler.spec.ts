@@ -10,8 +10,8 @@ import * as path from "node:path";
 import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import { INCOMPLETE_RULE, CONFIG_RULE } from "../../src/audit/asff";
 import { handler } from "../../src/auditor/handler";
-import { ec2Error, type Ec2Handler } from "../helpers/ec2-server";
-import { regionOf } from "../audit/world";
+import { ec2Error, type Ec2Handler } from "../../testing/ec2-server";
+import { regionOf } from "../../testing/world";
 import { runCli } from "../audit/support";
 import {
   ACCOUNT,

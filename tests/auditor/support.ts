@@ -10,10 +10,10 @@ import {
   startEc2Server,
   type Ec2Handler,
   type Ec2Server,
-} from "../helpers/ec2-server";
-import { SECURITY_HUB_ROUTES, securityHubFake, type SecurityHubFake } from "../helpers/securityhub-fake";
+} from "../../testing/ec2-server";
+import { SECURITY_HUB_ROUTES, securityHubFake, type SecurityHubFake } from "../../testing/securityhub";
 import { sdkEnv } from "../audit/support";
-import { ROUTES, regionOf, worldHandlers, type World } from "../audit/world";
+import { ROUTES, regionOf, worldHandlers, type World } from "../../testing/world";
 
 export const ACCOUNT = "111111111111";
 export const ALLOWED = "222222222222";

@@ -8,11 +8,11 @@ import { PassThrough } from "node:stream";
 import { auditAction, type AuditFlags } from "../../src/audit/command";
 import { EXIT } from "../../src/cli/errors";
 import { withProgress } from "../../src/cli/progress";
-import { startEc2Server, type Ec2Server } from "../helpers/ec2-server";
+import { startEc2Server, type Ec2Server } from "../../testing/ec2-server";
 import { REPO } from "../helpers/engine";
 import { ACCOUNT, NOW, scenario } from "../fixtures/audit/scenario";
 import { sdkEnv } from "../audit/support";
-import { ROUTES, worldHandlers } from "../audit/world";
+import { ROUTES, worldHandlers } from "../../testing/world";
 
 const CONFIG = path.join(REPO, "tests", "fixtures", "audit", "pack-config.json");
 

@@ -31,7 +31,7 @@ import {
   type Ec2Request,
   type Ec2Server,
   useLoopbackEnvironment,
-} from "../helpers/ec2-server";
+} from "../../testing/ec2-server";
 import { NOW, TRUST_FIXTURE, image, runPolicy } from "../helpers/policy";
 
 const ENV = [

@@ -14,7 +14,7 @@ import {
   startEc2Server,
   type Ec2Server,
   useLoopbackEnvironment,
-} from "../helpers/ec2-server";
+} from "../../testing/ec2-server";
 import { image } from "../helpers/policy";
 
 const ENV = [

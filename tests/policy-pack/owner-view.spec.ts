@@ -19,7 +19,7 @@ import {
 import { sessionName } from "../../policy-pack/aws/assume-role";
 import { SettingsError, resolveSettings } from "../../policy-pack/rules/settings";
 import { factsFromImage, type AmiFacts } from "../../policy-pack/rules/facts";
-import { startEc2Server, type Ec2Server } from "../helpers/ec2-server";
+import { startEc2Server, type Ec2Server } from "../../testing/ec2-server";
 import {
   BUILD_ACCOUNT,
   OWNER_KEY,
@@ -29,7 +29,7 @@ import {
   newEstateLog,
   type Estate,
   type EstateLog,
-} from "../helpers/estate";
+} from "../../testing/estate";
 import { NOW, image, runPolicy, useImages } from "../helpers/policy";
 
 const ORG = "arn:aws:organizations::111111111111:organization/o-exampleorgid";

@@ -21,7 +21,7 @@ import {
   type Ec2Handler,
   type Ec2Server,
   useLoopbackEnvironment,
-} from "../helpers/ec2-server";
+} from "../../testing/ec2-server";
 import { NOW, image, runPolicy } from "../helpers/policy";
 
 const OURS = "111111111111";

@@ -18,7 +18,7 @@ import {
   type Ec2Handler,
   type Ec2Server,
   useLoopbackEnvironment,
-} from "../helpers/ec2-server";
+} from "../../testing/ec2-server";
 
 const ENV = [
   "AWS_ENDPOINT_URL_SSM",

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import Ajv from "ajv";
-import { ec2Response, imageToWire, startEc2Server, type Ec2Server } from "../helpers/ec2-server";
+import { ec2Response, imageToWire, startEc2Server, type Ec2Server } from "../../testing/ec2-server";
 import {
   FIXTURE_PROJECT,
   PACK_DIR,

@@ -1,5 +1,5 @@
 /**
- * A Security Hub (REST-JSON) and SNS (query) stand-in for the loopback endpoint of tests/helpers/ec2-server.ts:
+ * A Security Hub (REST-JSON) and SNS (query) stand-in for the loopback endpoint of testing/ec2-server.ts:
  * an in-memory finding store that BatchImportFindings upserts (by Id), GetFindings filters and pages, and
  * BatchUpdateFindings changes the Workflow of; and a record of SNS Publish calls. Failures can be injected.
  */

@@ -1,6 +1,6 @@
 /**
  * A fake AWS estate for the audit tests: accounts with regions of owned images, instances, launch templates,
- * guardrail settings and trails, served by the loopback endpoint (tests/helpers/ec2-server.ts). The region of
+ * guardrail settings and trails, served by the loopback endpoint (testing/ec2-server.ts). The region of
  * a call is read from its SigV4 credential scope, the account from its access key.
  */
 import {
@@ -16,7 +16,7 @@ import {
   queryResponse,
   type Ec2Handler,
   type Ec2Request,
-} from "../helpers/ec2-server";
+} from "./ec2-server";
 
 type Pascal = Record<string, unknown>;
 

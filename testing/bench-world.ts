@@ -1,6 +1,6 @@
 /**
  * What the loopback EC2 endpoint serves in the benchmarks, on the test suite's server
- * (tests/helpers/ec2-server.ts): the 20 AMIs of the per-resource benchmark, and an account owning N AMIs for
+ * (testing/ec2-server.ts): the 20 AMIs of the per-resource benchmark, and an account owning N AMIs for
  * the audit, with EC2's per-API token buckets.
  *
  * EC2 throttles each API separately, per account and region, with a token bucket: a non-mutating action
@@ -21,7 +21,7 @@ import {
   type Ec2Handler,
   type Ec2Reply,
   type Ec2Request,
-} from "../../tests/helpers/ec2-server";
+} from "./ec2-server";
 
 type Pascal = Record<string, unknown>;
 
