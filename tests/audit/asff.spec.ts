@@ -6,10 +6,9 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import type { AwsSecurityFinding, BatchImportFindingsRequest } from "@aws-sdk/client-securityhub";
 import { INCOMPLETE_RULE, findingId, partitionOf, productArn } from "../../src/audit/asff";
-import { ec2Error, startEc2Server, type Ec2Server } from "../../testing/ec2-server";
+import { ec2Error, type Ec2Handler } from "../../testing/ec2-server";
 import { ACCOUNT, NOW, scenario } from "../fixtures/audit/scenario";
-import { runCli, sdkEnv } from "./support";
-import { ROUTES, worldHandlers } from "../../testing/world";
+import { runCli, useAuditLoopback } from "./support";
 
 const CONFIG = path.relative(
   process.cwd(),
@@ -41,18 +40,9 @@ const REQUIRED: (keyof AwsSecurityFinding)[] = [
 
 describe("ami-guard audit --format asff and --image", function () {
   this.timeout(60_000);
-  let server: Ec2Server | undefined;
-  let restore: (() => void) | undefined;
-  afterEach(async () => {
-    restore?.();
-    await server?.close();
-    server = undefined;
-  });
-
-  async function start(wrap = (h: ReturnType<typeof worldHandlers>) => h) {
-    server = await startEc2Server({ handlers: wrap(worldHandlers(scenario())), routes: ROUTES });
-    restore = sdkEnv({ AWS_ENDPOINT_URL: server.url });
-  }
+  const lb = useAuditLoopback();
+  const start = (wrap?: (h: Record<string, Ec2Handler>) => Record<string, Ec2Handler>) =>
+    lb.start(scenario(), wrap);
 
   it("prints the findings as a BatchImportFindings request: every required field, stable ids", async () => {
     await start();
@@ -120,10 +110,10 @@ describe("ami-guard audit --format asff and --image", function () {
     assert.ok(out.findings.length > 0);
     assert.ok(out.findings.every((f) => f.imageId === "ami-0aaaaaaaaaaaaaaa2"));
     assert.equal(out.summary.complete, true);
-    assert.equal(server!.calls.DescribeImages, 1);
-    assert.equal(server!.calls.DescribeImageAttribute, 1, "owned: its launch permissions are read");
+    assert.equal(lb.server.calls.DescribeImages, 1);
+    assert.equal(lb.server.calls.DescribeImageAttribute, 1, "owned: its launch permissions are read");
     for (const call of ["DescribeInstances", "GetEbsEncryptionByDefault", "DescribeTrails"])
-      assert.equal(server!.calls[call], undefined, call);
+      assert.equal(lb.server.calls[call], undefined, call);
   });
 
   it("--image of an image that does not exist is a finding, not a clean result", async () => {
@@ -147,7 +137,7 @@ describe("ami-guard audit --format asff and --image", function () {
       assert.match(r.stderr, msg);
       assert.equal(r.stderr.trim().split("\n").length, 1);
     }
-    assert.equal(server!.calls.total, 0);
+    assert.equal(lb.server.calls.total, 0);
   });
 
   it("names the partition from the region", () => {

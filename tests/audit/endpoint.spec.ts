@@ -5,16 +5,15 @@
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import Ajv from "ajv";
 import { parseInventory } from "../../policy-pack/aws/lookup";
 import { RULES } from "../../policy-pack/rules/rules";
 import { runAudit } from "../../src/audit/audit";
-import { HANG, ec2Error, startEc2Server, type Ec2Handler, type Ec2Server } from "../../testing/ec2-server";
+import { HANG, ec2Error } from "../../testing/ec2-server";
 import { ACCOUNT, NOW, scenario } from "../fixtures/audit/scenario";
-import { runCli, sdkEnv, testOptions } from "./support";
-import { ROUTES, worldHandlers, type World } from "../../testing/world";
+import { runCli, testOptions, useAuditLoopback } from "./support";
+import type { World } from "../../testing/world";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "audit");
 const CONFIG = path.relative(process.cwd(), path.join(FIXTURES, "pack-config.json"));
@@ -40,40 +39,10 @@ function golden(name: string, actual: string): void {
   );
 }
 
-async function serve(
-  world: World,
-  over: (h: Record<string, Ec2Handler>) => Record<string, Ec2Handler> = (h) => h,
-  opts: { rateLimit?: { perSecond: number; burst: number }; latencyMs?: number } = {},
-) {
-  return startEc2Server({ handlers: over(worldHandlers(world)), routes: ROUTES, ...opts });
-}
-
 describe("ami-guard audit against a loopback endpoint", function () {
   this.timeout(60_000);
-  let server: Ec2Server | undefined;
-  let restore: (() => void) | undefined;
-  let tmp: string;
-
-  beforeEach(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ami-guard-audit-"));
-  });
-  afterEach(async () => {
-    restore?.();
-    restore = undefined;
-    await server?.close();
-    server = undefined;
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
-
-  async function start(
-    world: World,
-    over?: (h: Record<string, Ec2Handler>) => Record<string, Ec2Handler>,
-    opts?: Parameters<typeof serve>[2],
-  ) {
-    server = await serve(world, over, opts);
-    restore = sdkEnv({ AWS_ENDPOINT_URL: server.url });
-    return server;
-  }
+  const lb = useAuditLoopback();
+  const start = lb.start;
 
   describe("outputs", () => {
     it("prints the table grouped by severity, with the fix, and exits 1 on findings", async () => {
@@ -138,8 +107,6 @@ describe("ami-guard audit against a loopback endpoint", function () {
       const clean = scenario();
       clean.accounts[ACCOUNT].regions = { "eu-west-1": clean.accounts[ACCOUNT].regions["eu-west-1"] };
       clean.accounts[ACCOUNT].trails![0].LogFileValidationEnabled = true;
-      await server!.close();
-      restore!();
       await start(clean);
       const r = await runCli([
         "audit",
@@ -172,7 +139,7 @@ describe("ami-guard audit against a loopback endpoint", function () {
       for (const [args, msg] of [
         [["--region", "mars-1"], /--region "mars-1" is not an AWS region name/],
         [["--role-arn", "arn:aws:iam::1:user/x"], /--role-arn .* is not an IAM role ARN/],
-        [["--config", path.join(tmp, "none.json")], /cannot read config .*none\.json: no such file/],
+        [["--config", path.join(lb.tmp, "none.json")], /cannot read config .*none\.json: no such file/],
         [["--concurrency", "0"], /--concurrency must be a whole number from 1 to 64/],
       ] as [string[], RegExp][]) {
         const r = await runCli(["audit", ...args]);
@@ -182,7 +149,7 @@ describe("ami-guard audit against a loopback endpoint", function () {
       }
       const both = await runCli(["audit", "--region", "us-east-1", "--all-regions"]);
       assert.equal(both.code, 2);
-      assert.equal(server!.calls.total, 0, "nothing was called for bad input");
+      assert.equal(lb.server.calls.total, 0, "nothing was called for bad input");
     });
   });
 
@@ -190,8 +157,6 @@ describe("ami-guard audit against a loopback endpoint", function () {
     it("rides out throttling (RequestLimitExceeded, HTTP 503) with adaptive retries", async () => {
       await start(scenario());
       const calm = JSON.parse((await runCli([...BASE_ARGS, "--format", "json"])).stdout);
-      await server!.close();
-      restore!();
       const s = await start(scenario(), undefined, { rateLimit: { perSecond: 100, burst: 10 } });
       const r = await runCli([...BASE_ARGS, "--max-attempts", "10", "--format", "json"]);
       assert.equal(r.code, 1, r.stderr);
@@ -219,7 +184,7 @@ describe("ami-guard audit against a loopback endpoint", function () {
         ...h,
         GetEbsEncryptionByDefault: () => ec2Error("Unavailable", "The service is unavailable.", 503),
       }));
-      const inv = path.join(tmp, "inv.json");
+      const inv = path.join(lb.tmp, "inv.json");
       const r = await runCli([...BASE_ARGS, "--format", "json", "--export-inventory", inv]);
       assert.equal(r.code, 2);
       assert.match(
@@ -230,7 +195,7 @@ describe("ami-guard audit against a loopback endpoint", function () {
       assert.equal(doc.summary.complete, false);
       assert.equal(doc.summary.errors.length, 2);
       assert.ok(!fs.existsSync(inv));
-      assert.equal(server!.calls.GetEbsEncryptionByDefault, 6, "3 attempts in each of 2 regions");
+      assert.equal(lb.server.calls.GetEbsEncryptionByDefault, 6, "3 attempts in each of 2 regions");
       const table = await runCli([...BASE_ARGS]);
       assert.equal(table.code, 2);
       assert.match(table.stdout, /^AUDIT INCOMPLETE: 2 reads failed, so the findings below are partial\./);
@@ -277,7 +242,7 @@ describe("ami-guard audit against a loopback endpoint", function () {
         r.stderr,
         /^ami-guard: audit incomplete: sts:GetCallerIdentity \(credentials\) in us-east-1 failed: .*credentials/i,
       );
-      assert.equal(server!.calls.total, 0);
+      assert.equal(lb.server.calls.total, 0);
       assert.equal(JSON.parse(r.stdout).summary.complete, false);
     });
 
@@ -407,7 +372,7 @@ describe("ami-guard audit against a loopback endpoint", function () {
   describe("--export-inventory", () => {
     it("writes the describe-images JSON the offline preview reads, with LaunchPermissions on owned images", async () => {
       await start(scenario());
-      const file = path.join(tmp, "inventory.json");
+      const file = path.join(lb.tmp, "inventory.json");
       const r = await runCli([...BASE_ARGS, "--format", "json", "--export-inventory", file]);
       assert.equal(r.code, 1, r.stderr);
       const images = parseInventory(fs.readFileSync(file, "utf8"), file);
@@ -434,7 +399,7 @@ describe("ami-guard audit against a loopback endpoint", function () {
         images.get("ami-0aaaaaaaaaaaaaaa3")!.deprecationTime?.toISOString(),
         "2025-05-15T00:00:00.000Z",
       );
-      assert.deepEqual(fs.readdirSync(tmp), ["inventory.json"], "no temporary file left behind");
+      assert.deepEqual(fs.readdirSync(lb.tmp), ["inventory.json"], "no temporary file left behind");
     });
   });
 

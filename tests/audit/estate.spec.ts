@@ -8,10 +8,9 @@ import { strict as assert } from "node:assert";
 import { parseConfig } from "../../src/audit/config";
 import { runAudit } from "../../src/audit/audit";
 import { toJson, toTable } from "../../src/audit/report";
-import { startEc2Server, type Ec2Handler, type Ec2Server } from "../../testing/ec2-server";
 import { image } from "../helpers/policy";
-import { sdkEnv, testOptions } from "./support";
-import { ROUTES, worldHandlers, type World } from "../../testing/world";
+import { testOptions, useAuditLoopback } from "./support";
+import type { World } from "../../testing/world";
 
 const BUILD = "444444444444";
 const WORKLOAD = "555555555555";
@@ -84,28 +83,18 @@ const settings = (roles: Record<string, string>) =>
 
 describe("ami-guard audit: the organisation view (owners' facts through ownerReadRoles)", function () {
   this.timeout(60_000);
-  let server: Ec2Server | undefined;
-  let restore: (() => void) | undefined;
+  const lb = useAuditLoopback();
   let assumed: Record<string, string>[];
-  afterEach(async () => {
-    restore?.();
-    await server?.close();
-    server = undefined;
-  });
 
   async function start(world: World) {
     assumed = [];
-    const handlers = worldHandlers(world);
-    const assume = handlers.AssumeRole;
-    const over: Record<string, Ec2Handler> = {
-      ...handlers,
+    await lb.start(world, (h) => ({
+      ...h,
       AssumeRole: (r) => {
         assumed.push({ ...r.params });
-        return assume(r);
+        return h.AssumeRole(r);
       },
-    };
-    server = await startEc2Server({ handlers: over, routes: ROUTES });
-    restore = sdkEnv({ AWS_ENDPOINT_URL: server.url });
+    }));
   }
 
   const imageFindings = (r: Awaited<ReturnType<typeof runAudit>>) =>

@@ -7,10 +7,10 @@
 import { strict as assert } from "node:assert";
 import { runAudit, type AuditReport } from "../../src/audit/audit";
 import { MAX_PAGES } from "../../src/audit/aws";
-import { ec2Response, startEc2Server, type Ec2Handler, type Ec2Server } from "../../testing/ec2-server";
+import { ec2Response, type Ec2Handler } from "../../testing/ec2-server";
 import { ACCOUNT, NOW, scenario } from "../fixtures/audit/scenario";
-import { sdkEnv, testOptions } from "./support";
-import { ROUTES, worldHandlers, type World } from "../../testing/world";
+import { testOptions, useAuditLoopback } from "./support";
+import type { World } from "../../testing/world";
 
 const REGION = "us-east-1";
 const PINNED_ONLY = "ami-0fffffffffffffff1"; // a community image only a pinned, non-default version launches
@@ -31,22 +31,13 @@ function community(id: string): Record<string, unknown> {
 
 describe("the audit never goes quiet, never runs unbounded (loopback endpoint)", function () {
   this.timeout(120_000);
-  let server: Ec2Server | undefined;
-  let restore: (() => void) | undefined;
-
-  afterEach(async () => {
-    restore?.();
-    restore = undefined;
-    await server?.close();
-    server = undefined;
-  });
+  const lb = useAuditLoopback();
 
   async function audit(
     world: World,
     over: (h: Record<string, Ec2Handler>) => Record<string, Ec2Handler> = (h) => h,
   ): Promise<AuditReport> {
-    server = await startEc2Server({ handlers: over(worldHandlers(world)), routes: ROUTES });
-    restore = sdkEnv({ AWS_ENDPOINT_URL: server.url });
+    await lb.start(world, over);
     return runAudit(testOptions({ regions: [REGION], now: NOW }));
   }
 
@@ -167,9 +158,9 @@ describe("the audit never goes quiet, never runs unbounded (loopback endpoint)",
         !JSON.stringify(r).includes("lt-00000000000000009"),
         "the deleted fleet's template is not read",
       );
-      assert.equal(server!.calls.DescribeAutoScalingGroups, 1);
-      assert.equal(server!.calls.DescribeFleets, 1);
-      assert.equal(server!.calls.DescribeSpotFleetRequests, 1);
+      assert.equal(lb.server.calls.DescribeAutoScalingGroups, 1);
+      assert.equal(lb.server.calls.DescribeFleets, 1);
+      assert.equal(lb.server.calls.DescribeSpotFleetRequests, 1);
     });
 
     it("a pinned version that cannot be read makes the audit partial, naming the template, version and group", async () => {
@@ -240,7 +231,7 @@ describe("the audit never goes quiet, never runs unbounded (loopback endpoint)",
       const e = r.summary.errors.find((x) => x.step === "ec2:DescribeInstances");
       assert.ok(e, JSON.stringify(r.summary.errors));
       assert.match(e.cause, new RegExp(`PaginationLimit: stopped after ${MAX_PAGES} pages`));
-      assert.equal(server!.calls.DescribeInstances, MAX_PAGES);
+      assert.equal(lb.server.calls.DescribeInstances, MAX_PAGES);
     });
   });
 });

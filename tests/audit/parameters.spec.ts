@@ -6,21 +6,14 @@
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { RULES } from "../../policy-pack/rules/rules";
 import { readReferenceInventory } from "../../policy-pack/aws/references";
 import { parseParameterReference, type ParameterRef } from "../../policy-pack/aws/ssm";
 import { runAudit } from "../../src/audit/audit";
-import {
-  jsonError,
-  jsonResponse,
-  startEc2Server,
-  type Ec2Handler,
-  type Ec2Server,
-} from "../../testing/ec2-server";
-import { runCli, sdkEnv, testOptions } from "./support";
-import { ROUTES, worldHandlers, type World } from "../../testing/world";
+import { jsonError, jsonResponse, type Ec2Handler } from "../../testing/ec2-server";
+import { runCli, testOptions, useAuditLoopback } from "./support";
+import type { World } from "../../testing/world";
 
 const ACCOUNT = "111111111111";
 const COMMUNITY = "ami-0cccccccccccccc01";
@@ -94,27 +87,9 @@ const ssm =
 
 describe("audit: launch template images named through SSM parameters", function () {
   this.timeout(60_000);
-  let server: Ec2Server | undefined;
-  let restore: (() => void) | undefined;
-  let tmp: string;
-  beforeEach(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ami-guard-audit-ssm-"));
-  });
-  afterEach(async () => {
-    restore?.();
-    restore = undefined;
-    await server?.close();
-    server = undefined;
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
-
-  async function start(getParameters: Ec2Handler) {
-    server = await startEc2Server({
-      handlers: { ...worldHandlers(world()), GetParameters: getParameters },
-      routes: ROUTES,
-    });
-    restore = sdkEnv({ AWS_ENDPOINT_URL: server.url });
-  }
+  const lb = useAuditLoopback("ami-guard-audit-ssm-");
+  const start = (getParameters: Ec2Handler) =>
+    lb.start(world(), (h) => ({ ...h, GetParameters: getParameters }));
 
   it("resolves the parameter once and judges the image it names, naming template and parameter", async () => {
     await start(ssm({ "/golden/web": COMMUNITY }));
@@ -165,11 +140,7 @@ describe("audit: launch template images named through SSM parameters", function 
         LaunchTemplate: { LaunchTemplateId: "lt-0000000000000web", Version: "2" },
       },
     ];
-    server = await startEc2Server({
-      handlers: { ...worldHandlers(w), GetParameters: ssm({ "/golden/pinned": COMMUNITY }) },
-      routes: ROUTES,
-    });
-    restore = sdkEnv({ AWS_ENDPOINT_URL: server.url });
+    await lb.start(w, (h) => ({ ...h, GetParameters: ssm({ "/golden/pinned": COMMUNITY }) }));
     const report = await runAudit(testOptions());
     assert.equal(report.summary.complete, true, JSON.stringify(report.summary.errors));
     const untrusted = report.findings.find((f) => f.rule === RULES.untrusted && f.imageId === COMMUNITY);
@@ -212,7 +183,7 @@ describe("audit: launch template images named through SSM parameters", function 
 
   it("exports the parameters it read in the inventory, and the pack resolves them from it", async () => {
     await start(ssm({ "/golden/web": "ami-0aaaaaaaaaaaaaaa1" }));
-    const file = path.join(tmp, "inventory.json");
+    const file = path.join(lb.tmp, "inventory.json");
     const r = await runCli([
       "audit",
       "--region",

@@ -8,12 +8,7 @@ import { RULES, judgeAmi } from "../../policy-pack/rules/rules";
 import { resolveSettings, type AmiGuardSettings } from "../../policy-pack/rules/settings";
 import { UserError } from "../../src/cli/errors";
 import { loadConfig, parseConfig } from "../../src/audit/config";
-import {
-  GUARDRAIL_RULES,
-  judgeRegionGuardrails,
-  judgeTrails,
-  type TrailFacts,
-} from "../../policy-pack/rules/guardrails";
+import { GUARDRAIL_RULES, judgeRegionGuardrails } from "../../policy-pack/rules/guardrails";
 import {
   judgeImage,
   judgeRegionImages,
@@ -356,30 +351,5 @@ describe("guardrail rules", () => {
     assert.equal(bad.length, 1);
     assert.equal(bad[0].severity, "medium");
     assert.match(bad[0].message, /not one of the allowed KMS keys/);
-  });
-
-  it("wants a logging multi-region trail with log file validation", () => {
-    const t = (over: Partial<TrailFacts>): TrailFacts => ({
-      name: "main",
-      multiRegion: true,
-      organization: false,
-      logFileValidation: true,
-      logging: true,
-      managementEvents: "all",
-      ...over,
-    });
-    assert.deepEqual(judgeTrails([t({})], "1", "us-east-1"), []);
-    assert.deepEqual(judgeTrails([t({ managementEvents: "write" })], "1", "us-east-1"), []);
-    assert.match(judgeTrails([], "1", "us-east-1")[0].message, /has no multi-region CloudTrail trail/);
-    assert.match(judgeTrails([t({ multiRegion: false })], "1", "us-east-1")[0].message, /no multi-region/);
-    const stopped = judgeTrails([t({ logging: false })], "1", "us-east-1");
-    assert.equal(stopped[0].severity, "high");
-    assert.match(stopped[0].message, /main is stopped/);
-    assert.equal(judgeTrails([t({ logFileValidation: false })], "1", "us-east-1")[0].severity, "medium");
-    assert.deepEqual(
-      judgeTrails([t({ logging: undefined })], "1", "us-east-1"),
-      [],
-      "an unread status is an audit error, not a finding",
-    );
   });
 });

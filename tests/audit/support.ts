@@ -1,8 +1,20 @@
-/** Test support for the audit: environment for the SDK, capturing the CLI's output, default options. */
+/**
+ * Test support for the audit: environment for the SDK, the loopback account fixture, capturing the CLI's
+ * output, default options.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { DEFAULT_CLIENT, type AuditOptions } from "../../src/audit/audit";
 import { parseConfig } from "../../src/audit/config";
 import { main } from "../../src/cli/ami-guard";
-import { BASE_KEY } from "../../testing/world";
+import {
+  startEc2Server,
+  type Ec2Handler,
+  type Ec2Server,
+  type Ec2ServerOptions,
+} from "../../testing/ec2-server";
+import { BASE_KEY, ROUTES, worldHandlers, type World } from "../../testing/world";
 
 const SDK_ENV = [
   "AWS_ENDPOINT_URL",
@@ -47,6 +59,62 @@ export function sdkEnv(vars: Record<string, string | undefined>): () => void {
       else process.env[k] = saved[k];
     }
   };
+}
+
+/** The loopback account of one test: see {@link useAuditLoopback}. */
+export interface AuditLoopback {
+  /** The endpoint the last {@link start} started (throws before). */
+  readonly server: Ec2Server;
+  /** A temporary directory for this test (made on first use, removed after the test). */
+  readonly tmp: string;
+  /**
+   * Serves `world` (its handlers changed by `over`) on a loopback endpoint and points the SDK at it
+   * (AWS_ENDPOINT_URL, dummy credentials); a second call in the same test replaces the first endpoint.
+   */
+  start(
+    world: World,
+    over?: (h: Record<string, Ec2Handler>) => Record<string, Ec2Handler>,
+    opts?: Pick<Ec2ServerOptions, "rateLimit" | "latencyMs">,
+  ): Promise<Ec2Server>;
+  /** Closes the endpoint and restores the SDK's environment (done after each test anyway). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The audit specs' per-test fixture: call it in a `describe` body; after each test the endpoint is closed, the
+ * SDK's environment restored and the temporary directory removed.
+ */
+export function useAuditLoopback(tmpPrefix = "ami-guard-audit-"): AuditLoopback {
+  let server: Ec2Server | undefined;
+  let restore: (() => void) | undefined;
+  let tmp: string | undefined;
+  const fixture: AuditLoopback = {
+    get server() {
+      if (!server) throw new Error("the loopback endpoint is not started");
+      return server;
+    },
+    get tmp() {
+      return (tmp ??= fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix)));
+    },
+    async start(world, over = (h) => h, opts = {}) {
+      await fixture.stop();
+      server = await startEc2Server({ handlers: over(worldHandlers(world)), routes: ROUTES, ...opts });
+      restore = sdkEnv({ AWS_ENDPOINT_URL: server.url });
+      return server;
+    },
+    async stop() {
+      restore?.();
+      restore = undefined;
+      await server?.close();
+      server = undefined;
+    },
+  };
+  afterEach(async () => {
+    await fixture.stop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    tmp = undefined;
+  });
+  return fixture;
 }
 
 /** Runs the CLI in-process, capturing stdout and stderr. */

@@ -125,11 +125,8 @@ export interface CliRun {
   stderr: string;
 }
 
-/**
- * The register hook that runs the CLI from source: esbuild's (≈1.5 s less CPU a start than ts-node's
- * transpile-only mode, which loads the TypeScript compiler; both transpile file by file without type checks).
- */
-const TEST_REGISTER = "esbuild-register";
+/** The tests' TypeScript loader (see register.js), which also runs the CLI from source. */
+const TEST_REGISTER = path.join(__dirname, "register.js");
 
 /**
  * Stretches the CLI runs' time limits on a loaded machine (AMI_GUARD_TEST_TIME_SCALE=3, say); 1 by default.
@@ -161,7 +158,7 @@ export function runCli(
         // the workspace package's TypeScript sources, as the tests load them (policy-pack/package.json exports)
         "--conditions=ami-guard-source",
         "-r",
-        require.resolve(TEST_REGISTER),
+        TEST_REGISTER,
         path.join(REPO, "src", "cli", "ami-guard.ts"),
         ...args,
       ];

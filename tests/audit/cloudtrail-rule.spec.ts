@@ -1,10 +1,42 @@
-/** Which management events a trail records (GetEventSelectors), and how the CloudTrail rule judges it. */
+/**
+ * The audit's CloudTrail rule: how it judges a region's trails (multi-region, logging, log file validation),
+ * and which management events a trail records (GetEventSelectors).
+ */
 import assert from "node:assert/strict";
 import { judgeTrails, managementEventsOf, type TrailFacts } from "../../policy-pack/rules/guardrails";
 
 const mgmt = (
   ...more: { Field: string; Equals?: string[]; NotEquals?: string[]; StartsWith?: string[] }[]
 ) => [{ FieldSelectors: [{ Field: "eventCategory", Equals: ["Management"] }, ...more] }];
+
+/** A multi-region trail that logs, validates its log files and records all management events. */
+const t = (over: Partial<TrailFacts>): TrailFacts => ({
+  name: "main",
+  multiRegion: true,
+  organization: false,
+  logFileValidation: true,
+  logging: true,
+  managementEvents: "all",
+  ...over,
+});
+
+describe("the audit's CloudTrail rule", () => {
+  it("wants a logging multi-region trail with log file validation", () => {
+    assert.deepEqual(judgeTrails([t({})], "1", "us-east-1"), []);
+    assert.deepEqual(judgeTrails([t({ managementEvents: "write" })], "1", "us-east-1"), []);
+    assert.match(judgeTrails([], "1", "us-east-1")[0].message, /has no multi-region CloudTrail trail/);
+    assert.match(judgeTrails([t({ multiRegion: false })], "1", "us-east-1")[0].message, /no multi-region/);
+    const stopped = judgeTrails([t({ logging: false })], "1", "us-east-1");
+    assert.equal(stopped[0].severity, "high");
+    assert.match(stopped[0].message, /main is stopped/);
+    assert.equal(judgeTrails([t({ logFileValidation: false })], "1", "us-east-1")[0].severity, "medium");
+    assert.deepEqual(
+      judgeTrails([t({ logging: undefined })], "1", "us-east-1"),
+      [],
+      "an unread status is an audit error, not a finding",
+    );
+  });
+});
 
 describe("trail event selectors", () => {
   it("reads basic selectors: management events default on, read/write type default All", () => {
@@ -59,15 +91,6 @@ describe("trail event selectors", () => {
   });
 
   it("a logging multi-region trail that records no management events, or only reads, is not a working trail", () => {
-    const t = (over: Partial<TrailFacts>): TrailFacts => ({
-      name: "main",
-      multiRegion: true,
-      organization: false,
-      logFileValidation: true,
-      logging: true,
-      managementEvents: "all",
-      ...over,
-    });
     assert.deepEqual(judgeTrails([t({})], "1", "us-east-1"), []);
     for (const [events, why] of [
       ["none", /main records no management events/],
