@@ -12,20 +12,21 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 specs=("$@")
 if [ ${#specs[@]} -eq 0 ]; then mapfile -t specs < <(ls tests/*/*.spec.ts); fi
-requires=$(node -p 'require("./.mocharc.json").require.map((r) => "--require " + r).join(" ")')
+# the project's loader and node options (.mocharc.json), without its file list, parallelism and timeout
+flags=$(node -p 'const c = require("./.mocharc.json"); [...(c.require ?? []).map((r) => "--require " + r), ...(c["node-option"] ?? []).map((o) => "--node-option " + o)].join(" ")')
 out=$(mktemp)
 log=$(mktemp)
 step() { # label command...
-  /usr/bin/time -f "%e %U %S" -o "$log" "${@:2}" >/dev/null 2>&1 || echo "FAILED: $1" >&2
-  awk -v f="$1" '{ printf "%8.2f %8.2f  %s\n", $1, $2 + $3, f }' "$log" >>"$out"
+  /usr/bin/time -f "%e %U %S" -o "$log" "${@:2}" >/dev/null 2>&1 || echo "FAILED: $1 (its figures are up to the failure)" >&2
+  tail -1 "$log" | awk -v f="$1" '{ printf "%8.2f %8.2f  %s\n", $1, $2 + $3, f }' >>"$out"
 }
 if [ "${SUITE_TIMES_STEPS:-}" = 1 ]; then
   step "(typecheck)" npm run typecheck
   step "(lint)" npm run lint
 fi
 for f in "${specs[@]}"; do
-  # shellcheck disable=SC2086 # $requires is a list of flags
-  step "$f" npx mocha --no-config $requires --extension ts --timeout 240000 --reporter dot --exit "$f"
+  # shellcheck disable=SC2086 # $flags is a list of flags
+  step "$f" npx mocha --no-config $flags --extension ts --timeout 240000 --reporter dot --exit "$f"
 done
 sort -rn "$out"
 awk '{ w += $1; c += $2 } END { printf "%8.2f %8.2f  total (%d lines)\n", w, c, NR }' "$out"

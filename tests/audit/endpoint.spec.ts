@@ -157,7 +157,7 @@ describe("ami-guard audit against a loopback endpoint", function () {
     it("rides out throttling (RequestLimitExceeded, HTTP 503) with adaptive retries", async () => {
       await start(scenario());
       const calm = JSON.parse((await runCli([...BASE_ARGS, "--format", "json"])).stdout);
-      const s = await start(scenario(), undefined, { rateLimit: { perSecond: 100, burst: 10 } });
+      const s = await start(scenario(), undefined, { rateLimit: { perSecond: 20, burst: 5 } });
       const r = await runCli([...BASE_ARGS, "--max-attempts", "10", "--format", "json"]);
       assert.equal(r.code, 1, r.stderr);
       assert.ok(s.throttled() > 0, "the rate limit was hit");

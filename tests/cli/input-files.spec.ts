@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { MAX_CONFIG_BYTES, MAX_INVENTORY_BYTES } from "../../policy-pack/aws/files";
-import { REPO, runCli as spawnCli, type CliRun } from "../helpers/engine";
+import { type CliRun, REPO, runCli as spawnCli, scaled } from "../helpers/engine";
 import { runCli as mainCli, sdkEnv } from "../audit/support";
 
 const SECRET = "hunter2-do-not-print";
@@ -47,7 +47,7 @@ const INPUTS: { flag: string; args: (file: string) => string[]; what: string }[]
 ];
 
 describe("ami-guard input files: regular files of sane size, parse errors without contents (exit 2)", function () {
-  this.timeout(120_000);
+  this.timeout(scaled(120_000));
   let tmp: string;
   before(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ami-guard-input-"));

@@ -133,6 +133,11 @@ const TEST_REGISTER = path.join(__dirname, "register.js");
  */
 const TIME_SCALE = Math.max(1, Number(process.env.AMI_GUARD_TEST_TIME_SCALE) || 1);
 
+/** A time limit stretched by AMI_GUARD_TEST_TIME_SCALE: for the mocha timeouts of specs that start processes. */
+export function scaled(ms: number): number {
+  return ms * TIME_SCALE;
+}
+
 /**
  * Runs `ami-guard` from source (transpiled on load by the register hook the tests run under, .mocharc.json) or
  * compiled (`dist/`, as `npm start` runs), with stdin closed and no terminal, and returns its exit code and

@@ -11,11 +11,12 @@ import Ajv from "ajv";
 import { ec2Response, imageToWire, startEc2Server, type Ec2Server } from "../../testing/ec2-server";
 import {
   FIXTURE_PROJECT,
+  image,
   PACK_DIR,
   REPO,
-  image,
   requireBuiltPack,
   runCli,
+  scaled,
   writeInventory,
 } from "../helpers/engine";
 
@@ -71,7 +72,7 @@ function assertCleanFailure(
 }
 
 describe("ami-guard preview on a stack that pins AMIs", function () {
-  this.timeout(150_000);
+  this.timeout(scaled(150_000));
   let tmp: string;
   let badInventory: string;
   let cleanInventory: string;
@@ -199,7 +200,7 @@ describe("ami-guard preview on a stack that pins AMIs", function () {
 });
 
 describe("ami-guard preview on bad input (exit 2, a message naming the file)", function () {
-  this.timeout(150_000);
+  this.timeout(scaled(150_000));
   let tmp: string;
   before(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ami-guard-bad-"));

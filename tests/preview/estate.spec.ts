@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO, requireBuiltPack, runCli } from "../helpers/engine";
+import { REPO, requireBuiltPack, runCli, scaled } from "../helpers/engine";
 import { image } from "../helpers/policy";
 
 interface Out {
@@ -46,7 +46,7 @@ function inventory(dir: string, name: string, ownerTags: Record<string, string>,
 }
 
 describe("ami-guard preview across the estate (image-build and workload stacks)", function () {
-  this.timeout(150_000);
+  this.timeout(scaled(150_000));
   before(requireBuiltPack);
   let dir: string;
   before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-guard-estate-"))));

@@ -9,10 +9,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   FIXTURE_PROJECT,
-  PACK_DIR,
   image,
+  PACK_DIR,
   requireBuiltPack,
   runCli,
+  scaled,
   writeInventory,
 } from "../helpers/engine";
 
@@ -21,7 +22,7 @@ const COMMUNITY = "ami-0bbbbbbbbbbbbbbb2";
 const TRUSTED = "123456789012";
 
 describe("ami-guard preview with resolve:ssm: AMIs", function () {
-  this.timeout(150_000);
+  this.timeout(scaled(150_000));
   let tmp: string;
   let trustConfig: string;
   let stackFile: string;

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import Ajv from "ajv";
 import { readInventory } from "../../policy-pack/aws/lookup";
-import { REPO, requireBuiltPack, runCli } from "../helpers/engine";
+import { REPO, requireBuiltPack, runCli, scaled } from "../helpers/engine";
 
 const schema = JSON.parse(
   fs.readFileSync(path.join(REPO, "tests/fixtures/preview/output.schema.json"), "utf8"),
@@ -22,7 +22,7 @@ interface Out {
 }
 
 describe("ami-guard preview on the shipped stacks", function () {
-  this.timeout(150_000);
+  this.timeout(scaled(150_000));
   before(requireBuiltPack);
 
   it("ships a valid default inventory that cannot age", () => {
