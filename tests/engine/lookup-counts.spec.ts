@@ -19,7 +19,7 @@ import {
   queryResponse,
   startEc2Server,
   type Ec2Server,
-} from "../helpers/ec2-server";
+} from "../../testing/ec2-server";
 import { awsProvider, image, resource, startPack } from "../helpers/engine";
 
 const CALLER = "111111111111";
