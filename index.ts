@@ -19,7 +19,7 @@ import { ImmutableFleet } from "./components/immutable-fleet";
 import { OrganizationGuardrails } from "./components/organization-guardrails";
 import { MANAGED_BY, type AccountContext } from "./components/iam";
 import { loadConfig } from "./config";
-import { policyConfigOf } from "./src/preview/stack-policy-config";
+import { packSettingsOf } from "./config/pack-settings";
 
 const config = loadConfig();
 
@@ -168,7 +168,7 @@ const auditor = new AmiAuditor("auditor", {
   environment: config.environment,
   handlerFile: auditorBundlePath(),
   policyConfig: JSON.stringify(
-    policyConfigOf(config, new pulumi.Config("aws").getObject<string[]>("allowedAccountIds") ?? []),
+    packSettingsOf(config, new pulumi.Config("aws").getObject<string[]>("allowedAccountIds") ?? []),
   ),
   regions: config.auditor.regions,
   scheduleExpression: config.auditor.scheduleExpression,

@@ -146,7 +146,10 @@ async function runOne(
 }> {
   const { pack, info } = await startTimed(dir, env);
   try {
-    const config: Record<string, PolicyConfig> = policyConfig().buildPolicyConfig(info, configDoc, undefined);
+    const config: Record<string, PolicyConfig> = policyConfig().toConfigure(
+      policyConfig().parsePackConfig(configDoc, "the bench's config"),
+      info,
+    );
     const c0 = process.hrtime.bigint();
     await pack.configure(config);
     await pack.configureStack({ stack: STACK, project: PROJECT, organization: "organization", dryRun: true });

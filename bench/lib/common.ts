@@ -21,11 +21,11 @@ export function analyzer(): typeof import("../../src/analyzer") {
   return load(path.join(ROOT, "dist", "src", "analyzer", "index.js")) as typeof import("../../src/analyzer");
 }
 
-/** The compiled policy-config builder the preview uses (schema defaults applied, as the engine sends them). */
-export function policyConfig(): typeof import("../../src/preview/policy-config") {
+/** The compiled pack-config reader the preview uses (schema defaults applied, as the engine sends them). */
+export function policyConfig(): typeof import("../../src/pack-config/parse") {
   return load(
-    path.join(ROOT, "dist", "src", "preview", "policy-config.js"),
-  ) as typeof import("../../src/preview/policy-config");
+    path.join(ROOT, "dist", "src", "pack-config", "parse.js"),
+  ) as typeof import("../../src/pack-config/parse");
 }
 
 /** What must exist before the bench can run; each problem says how to fix it. */

@@ -173,7 +173,7 @@ export function registerAuditCommand(program: Command, done: (code: ExitCode) =>
     )
     .option(
       "--config <file>",
-      "policy pack config file (JSON or YAML) with the settings; default: the pack's defaults",
+      "policy pack config file (JSON, as pulumi preview --policy-pack-config reads it); default: the pack's defaults",
     )
     .option(
       "--export-inventory <file>",

@@ -7,16 +7,20 @@ import { Command, CommanderError } from "commander";
 import { EXIT, UserError, type ExitCode } from "./errors";
 import { registerPreviewCommand } from "../preview/command";
 import { registerAuditCommand } from "../audit/command";
+import { registerPackConfigCommand } from "../pack-config/command";
 
 /** The program; `done` receives the exit code of the command that ran. */
 export function buildProgram(done: (code: ExitCode) => void): Command {
   const program = new Command("ami-guard")
-    .description("Guardrails for Amazon EC2 machine images: offline policy preview and account audit.")
+    .description(
+      "Guardrails for Amazon EC2 machine images: offline policy preview, account audit, and the pack settings of a stack.",
+    )
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) })
     .showHelpAfterError(false);
   registerPreviewCommand(program, done);
   registerAuditCommand(program, done);
+  registerPackConfigCommand(program, done);
   return program;
 }
 

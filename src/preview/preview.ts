@@ -21,8 +21,10 @@ import type {
 import { InventoryError, readInventory } from "ami-guard-policies/aws/lookup";
 import { readReferenceInventory } from "ami-guard-policies/aws/references";
 import { readOwnerViews } from "ami-guard-policies/aws/owner";
-import { buildPolicyConfig, readPolicyConfigFile } from "./policy-config";
-import { isOwnProject, policyConfigForStack } from "./stack-policy-config";
+import { isOwnProject } from "../../config/pack-settings";
+import { parsePackConfig, toConfigure, type PackConfig } from "../pack-config/parse";
+import { PACK_DEFAULTS, readPackConfig } from "../pack-config/read";
+import { packSettingsOfStack } from "../pack-config/stack";
 import { findProjectRoot, readProject, readStackConfig, resolveProgram, type Project } from "./project";
 import type { RegisteredResource, RunFailure, RunJob, RunReply, RunResult } from "./protocol";
 import { ConfigError } from "../../config/errors";
@@ -289,14 +291,17 @@ export async function runPreview(opts: PreviewOptions): Promise<PreviewReport> {
       throw e;
     }
   }
-  let configDoc: unknown;
-  let policyConfigSource = "the pack's defaults";
+  let packConfig: PackConfig;
+  let policyConfigSource: string;
   if (opts.policyPackConfig) {
-    configDoc = readPolicyConfigFile(path.resolve(opts.policyPackConfig));
-    policyConfigSource = rel(path.resolve(opts.policyPackConfig));
+    packConfig = readPackConfig(path.resolve(opts.policyPackConfig));
+    policyConfigSource = packConfig.source;
   } else if (isOwnProject(project.name)) {
-    configDoc = policyConfigForStack(stackConfig.config, opts.stack, rel(stackConfig.file));
-    policyConfigSource = `derived from ${rel(stackConfig.file)} (write it with --write-policy-pack-config)`;
+    packConfig = parsePackConfig(packSettingsOfStack(project, stackConfig), rel(stackConfig.file));
+    policyConfigSource = `derived from ${rel(stackConfig.file)} (ami-guard pack-config --stack ${opts.stack} writes it)`;
+  } else {
+    packConfig = parsePackConfig(undefined, PACK_DEFAULTS);
+    policyConfigSource = PACK_DEFAULTS;
   }
   const packDir = path.resolve(opts.policyPack ?? path.join(root, "policy-pack"));
   const program = resolveProgram(project, OWN_EXT === ".js");
@@ -362,11 +367,7 @@ export async function runPreview(opts: PreviewOptions): Promise<PreviewReport> {
     const run = programR.value;
     const t1 = Date.now();
     const info = await pack.getAnalyzerInfo();
-    const policyConfig = buildPolicyConfig(
-      info,
-      configDoc,
-      opts.policyPackConfig && path.resolve(opts.policyPackConfig),
-    );
+    const policyConfig = toConfigure(packConfig, info);
     await pack.configure(policyConfig);
     if (opts.writePolicyPackConfig) {
       const doc: Record<string, unknown> = {};

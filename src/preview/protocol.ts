@@ -65,12 +65,4 @@ export interface RunFailure {
 export type RunReply = RunResult | RunFailure;
 
 /** A list-valued config entry (`["a","b"]` as the engine hands it over); [] when absent or not a JSON list. */
-export function configList(v: string | undefined): string[] {
-  if (!v) return [];
-  try {
-    const l = JSON.parse(v) as unknown;
-    return Array.isArray(l) ? l.map(String) : [];
-  } catch {
-    return [];
-  }
-}
+export { configList } from "../../config/pack-settings";

@@ -139,7 +139,10 @@ describe("ami-guard audit against a loopback endpoint", function () {
       for (const [args, msg] of [
         [["--region", "mars-1"], /--region "mars-1" is not an AWS region name/],
         [["--role-arn", "arn:aws:iam::1:user/x"], /--role-arn .* is not an IAM role ARN/],
-        [["--config", path.join(lb.tmp, "none.json")], /cannot read config .*none\.json: no such file/],
+        [
+          ["--config", path.join(lb.tmp, "none.json")],
+          /cannot read policy pack config .*none\.json: no such file/,
+        ],
         [["--concurrency", "0"], /--concurrency must be a whole number from 1 to 64/],
       ] as [string[], RegExp][]) {
         const r = await runCli(["audit", ...args]);

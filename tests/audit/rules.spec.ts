@@ -74,23 +74,34 @@ describe("audit config", () => {
     );
     assert.throws(
       () => parseConfig({ [RULES.stale]: { enforcementLevel: "loud" } }, "p"),
-      /enforcementLevel must be one of/,
+      /enforcementLevel must be an enforcement level \(advisory, mandatory, disabled, remediate\)/,
     );
     assert.throws(() => parseConfig([], "p"), /must be an object/);
   });
 
-  it("reads JSON and YAML files and names a missing or malformed one", () => {
+  it("reads JSON files, refuses YAML ones by name, and names a missing or malformed one", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-guard-config-"));
     try {
       fs.writeFileSync(path.join(dir, "c.json"), JSON.stringify({ [RULES.stale]: { maxAgeDays: 7 } }));
-      fs.writeFileSync(path.join(dir, "c.yaml"), `${RULES.stale}:\n  maxAgeDays: 8\n`);
       fs.writeFileSync(path.join(dir, "bad.json"), "{nope");
       assert.equal(loadConfig(path.join(dir, "c.json")).settingsFor(RULES.stale).maxAgeDays, 7);
-      assert.equal(loadConfig(path.join(dir, "c.yaml")).settingsFor(RULES.stale).maxAgeDays, 8);
+      for (const yaml of ["c.yaml", "c.YML"]) {
+        fs.writeFileSync(path.join(dir, yaml), `${RULES.stale}:\n  maxAgeDays: 8\n`);
+        assert.throws(
+          () => loadConfig(path.join(dir, yaml)),
+          (e: unknown) =>
+            e instanceof UserError &&
+            e.exitCode === 2 &&
+            new RegExp(
+              `${yaml.replace(".", "\\.")}: the policy pack config is JSON, .*YAML is not accepted`,
+            ).test(e.message),
+          yaml,
+        );
+      }
       assert.throws(() => loadConfig(path.join(dir, "bad.json")), /bad\.json is not valid JSON/);
       assert.throws(
         () => loadConfig(path.join(dir, "none.json")),
-        /cannot read config .*none\.json: no such file/,
+        /cannot read policy pack config .*none\.json: no such file/,
       );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

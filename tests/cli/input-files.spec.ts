@@ -43,7 +43,11 @@ const INPUTS: { flag: string; args: (file: string) => string[]; what: string }[]
     args: (f) => ["preview", "--stack", "dev", "--config-file", f],
     what: "stack file",
   },
-  { flag: "audit --config", args: (f) => ["audit", "--region", "us-east-1", "--config", f], what: "config" },
+  {
+    flag: "audit --config",
+    args: (f) => ["audit", "--region", "us-east-1", "--config", f],
+    what: "policy pack config",
+  },
 ];
 
 describe("ami-guard input files: regular files of sane size, parse errors without contents (exit 2)", function () {
@@ -73,7 +77,7 @@ describe("ami-guard input files: regular files of sane size, parse errors withou
   for (const input of INPUTS) {
     describe(input.flag, () => {
       (posix ? it : it.skip)("refuses a FIFO at once instead of waiting for a writer", async () => {
-        const fifo = path.join(tmp, `${input.what.replace(/ /g, "-")}.fifo`);
+        const fifo = path.join(tmp, `${input.flag.replace(/[ -]+/g, "-")}.fifo`);
         execFileSync("mkfifo", [fifo]);
         refused(
           await spawned(input.args(fifo)),
@@ -98,7 +102,7 @@ describe("ami-guard input files: regular files of sane size, parse errors withou
       });
 
       it("refuses a file over its size bound", async () => {
-        const big = path.join(tmp, `${input.what.replace(/ /g, "-")}-big.json`);
+        const big = path.join(tmp, `${input.flag.replace(/[ -]+/g, "-")}-big.json`);
         const bound = input.what === "inventory" ? MAX_INVENTORY_BYTES : MAX_CONFIG_BYTES;
         fs.writeFileSync(big, "");
         fs.truncateSync(big, bound + 1); // sparse: no disk used
@@ -144,17 +148,20 @@ describe("ami-guard input files: regular files of sane size, parse errors withou
       );
     });
 
-    it("audit --config: JSON and YAML", async () => {
+    it("audit --config: JSON", async () => {
       const json = write("audit.json", `{"ec2-ami-require-tags": {"requiredTags": [${SECRET}]}}`);
       refused(
         await cli(["audit", "--region", "us-east-1", "--config", json]),
         /audit\.json is not valid JSON \(syntax error\)/,
       );
-      const yaml = write("audit.yaml", `ec2-ami-require-tags: *${SECRET}\n`);
-      refused(
-        await cli(["audit", "--region", "us-east-1", "--config", yaml]),
-        /audit\.yaml is not valid YAML/,
-      );
+    });
+
+    it("a policy pack config in YAML, for the audit and the preview: refused by name, never read", async () => {
+      const yaml = write("pack.yaml", `ec2-ami-require-tags: *${SECRET}\n`);
+      const pattern =
+        /pack\.yaml: the policy pack config is JSON, as pulumi preview --policy-pack-config reads it; YAML is not accepted/;
+      refused(await cli(["audit", "--region", "us-east-1", "--config", yaml]), pattern);
+      refused(await cli(["preview", "--stack", "dev", "--policy-pack-config", yaml]), pattern);
     });
   });
 

@@ -15,7 +15,7 @@ import type { PolicyPackProcess } from "../../src/analyzer/client";
 import { startPolicyPack } from "../../src/analyzer/client";
 import { runPolicyPackScript } from "../../src/analyzer/proto";
 import type { AnalyzerInfo } from "../../src/analyzer/types";
-import { buildPolicyConfig } from "../../src/preview/policy-config";
+import { parsePackConfig, toConfigure } from "../../src/pack-config/parse";
 import { RULES } from "../../policy-pack/rules/rules";
 import { PACK_DIR, REPO, image, requireBuiltPack, resource, writeInventory } from "../helpers/engine";
 
@@ -132,7 +132,7 @@ describe("the published pack (npm pack → unpack outside the repository → npm
 
   it("takes the shipped example config (as `pulumi policy enable --config` sends it) and blocks a community AMI", async () => {
     const file = path.join(dir, "config.example.json");
-    const config = buildPolicyConfig(info, JSON.parse(fs.readFileSync(file, "utf8")), file);
+    const config = toConfigure(parsePackConfig(JSON.parse(fs.readFileSync(file, "utf8")), file), info);
     await pack!.configure(config);
     const r = resource("aws:ec2/instance:Instance", "web", { ami: COMMUNITY, instanceType: "t3.micro" });
     const { diagnostics } = await pack!.analyze(r);
