@@ -54,12 +54,6 @@ export interface StartOptions {
   nodePath?: string;
 }
 
-const LEVELS: Record<number, EnforcementLevel> = {
-  0: "advisory",
-  1: "mandatory",
-  2: "disabled",
-  3: "remediate",
-};
 const SEVERITIES: Record<number, PolicySeverity> = {
   0: "unspecified",
   1: "low",
@@ -263,7 +257,7 @@ export class PolicyPackProcess {
     const initialConfig: Record<string, PolicyConfig> = {};
     res.getInitialconfigMap().forEach((v: analyzerPb.PolicyConfig, k: string) => {
       initialConfig[k] = {
-        enforcementLevel: LEVELS[v.getEnforcementlevel()] ?? "advisory",
+        enforcementLevel: levelName(this.stubs, v.getEnforcementlevel()),
         properties: structToJson(v.getProperties()),
       };
     });
@@ -279,7 +273,7 @@ export class PolicyPackProcess {
           name: p.getName(),
           displayName: p.getDisplayname(),
           description: p.getDescription(),
-          enforcementLevel: LEVELS[p.getEnforcementlevel()] ?? "advisory",
+          enforcementLevel: levelName(this.stubs, p.getEnforcementlevel()),
           policyType: TYPES[p.getPolicyType()] ?? "unknown",
           severity: SEVERITIES[p.getSeverity()] ?? "unspecified",
           configSchema: schema
@@ -296,13 +290,14 @@ export class PolicyPackProcess {
     const req = new this.stubs.pb.ConfigureAnalyzerRequest();
     const map = req.getPolicyconfigMap();
     for (const [name, c] of Object.entries(config)) {
-      if (!ENFORCEMENT_LEVELS.includes(c.enforcementLevel)) {
+      const code = levelCode(this.stubs, c.enforcementLevel);
+      if (code === undefined) {
         throw new AnalyzerError(
           `policy ${name}: unknown enforcement level ${JSON.stringify(c.enforcementLevel)}`,
         );
       }
       const pc = new this.stubs.pb.PolicyConfig();
-      pc.setEnforcementlevel(ENFORCEMENT_LEVELS.indexOf(c.enforcementLevel) as analyzerPb.EnforcementLevel);
+      pc.setEnforcementlevel(code);
       pc.setProperties(this.struct(c.properties ?? {}));
       map.set(name, pc);
     }
@@ -415,7 +410,7 @@ export class PolicyPackProcess {
         policyPackVersion: d.getPolicypackversion(),
         description: d.getDescription(),
         message: d.getMessage(),
-        enforcementLevel: LEVELS[d.getEnforcementlevel()] ?? "advisory",
+        enforcementLevel: levelName(this.stubs, d.getEnforcementlevel()),
         // The engine attributes a diagnostic without a URN to the resource it analyzed.
         urn: d.getUrn() || urn,
         severity: SEVERITIES[d.getSeverity()] ?? "unspecified",
@@ -425,6 +420,18 @@ export class PolicyPackProcess {
         .map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
     };
   }
+}
+
+/** The protocol's value of a level, from the generated enum (`ADVISORY`, …) by name, never by a list's order. */
+export function levelCode(stubs: AnalyzerStubs, level: string): analyzerPb.EnforcementLevel | undefined {
+  const values = stubs.pb.EnforcementLevel as unknown as Record<string, analyzerPb.EnforcementLevel>;
+  return (ENFORCEMENT_LEVELS as readonly string[]).includes(level) ? values[level.toUpperCase()] : undefined;
+}
+
+/** The level a protocol value stands for (advisory for a value this client does not know, as the engine does). */
+export function levelName(stubs: AnalyzerStubs, code: number): EnforcementLevel {
+  const values = stubs.pb.EnforcementLevel as unknown as Record<string, number>;
+  return ENFORCEMENT_LEVELS.find((l) => values[l.toUpperCase()] === code) ?? "advisory";
 }
 
 function structToJson(s: { toJavaScript(): unknown } | undefined): JsonObject {

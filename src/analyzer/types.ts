@@ -5,13 +5,12 @@
 /** The engine's marker for a value that is unknown during preview (sent as this string inside a Struct). */
 export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-export type EnforcementLevel = "advisory" | "mandatory" | "disabled" | "remediate";
-export const ENFORCEMENT_LEVELS: readonly EnforcementLevel[] = [
-  "advisory",
-  "mandatory",
-  "disabled",
-  "remediate",
-];
+/**
+ * The enforcement levels, in the order of the protocol's `pulumirpc.EnforcementLevel` enum (a test holds them to
+ * it); the one list every reader of a level uses. The client encodes a level by its enum name, never by index.
+ */
+export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "disabled", "remediate"] as const;
+export type EnforcementLevel = (typeof ENFORCEMENT_LEVELS)[number];
 
 export type PolicySeverity = "unspecified" | "low" | "medium" | "high" | "critical";
 export type PolicyType = "unknown" | "resource" | "stack";

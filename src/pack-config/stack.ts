@@ -15,13 +15,17 @@ import {
   type StackConfig,
 } from "../preview/project";
 
-/** The settings derived from `stackConfig` of `project`; a UserError when the project is not ours or invalid. */
-export function packSettingsOfStack(project: Project, stackConfig: StackConfig): PackSettings {
+function assertOwnProject(project: Project): void {
   if (!isOwnProject(project.name)) {
     throw new UserError(
       `${shownPath(project.file)}: project ${project.name} is not AMI Guard's program, so no pack settings follow from its stacks: write a policy pack config by hand`,
     );
   }
+}
+
+/** The settings derived from `stackConfig` of `project`; a UserError when the project is not ours or invalid. */
+export function packSettingsOfStack(project: Project, stackConfig: StackConfig): PackSettings {
+  assertOwnProject(project);
   try {
     return packSettingsForStack(stackConfig.config, stackConfig.stack, shownPath(stackConfig.file));
   } catch (e) {
@@ -39,6 +43,7 @@ export function packSettingsFromFiles(opts: { stack: string; cwd?: string; confi
   const root = findProjectRoot(cwd);
   if (!root) throw new UserError(`no Pulumi project (Pulumi.yaml) in ${cwd} or its parents`);
   const project = readProject(root);
+  assertOwnProject(project);
   const stackConfig = readStackConfig(project, opts.stack, opts.configFile);
   return { settings: packSettingsOfStack(project, stackConfig), stackFile: stackConfig.file };
 }
