@@ -72,7 +72,7 @@ describe("GitHub Actions: scheduled audit workflow", () => {
   it("runs ami-guard audit --format sarif with the stack's pack settings, after the credentials", () => {
     const names = job.steps.map((s) => s.uses ?? s.run ?? "");
     const config = job.steps.findIndex((s) =>
-      s.run?.includes("--write-policy-pack-config policy-pack-config.json"),
+      s.run?.includes("pack-config --stack ${{ matrix.stack }} --output policy-pack-config.json"),
     );
     const creds = names.findIndex((n) => n.startsWith("aws-actions/configure-aws-credentials@"));
     const audit = job.steps.findIndex((s) => s.id === "audit");
