@@ -7,7 +7,8 @@
  */
 import { RULES } from "ami-guard-policies/rules/rules";
 import { ConfigError } from "./errors";
-import { NAMESPACE, parseConfig, type AmiGuardConfig } from "./parse";
+import { parseConfig, type AmiGuardConfig } from "./parse";
+import { NAMESPACE } from "./schema";
 
 /** A `--policy-pack-config` document: policy name → its properties. */
 export type PackSettings = Record<string, Record<string, unknown>>;
