@@ -7,10 +7,8 @@
  */
 import type { AwsSecurityFinding, Resource, SeverityLabel } from "@aws-sdk/client-securityhub";
 import type { Severity } from "ami-guard-policies/rules/rules";
-import type { AuditReport } from "./audit";
-import type { StepError } from "./aws";
-import type { AuditFinding } from "./judge";
 import { ruleEntry } from "ami-guard-policies/rules/catalogue";
+import type { AuditFinding, AuditReport, StepError } from "./model";
 
 /** The GeneratorId of the finding that says an audit could not read everything. */
 export const INCOMPLETE_RULE = "ami-guard-audit-incomplete";

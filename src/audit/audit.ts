@@ -15,7 +15,6 @@ import {
   readTrails,
   scanRegion,
   type ClientOptions,
-  type StepError,
 } from "./aws";
 import type { AuditConfig } from "./config";
 import {
@@ -25,15 +24,13 @@ import {
   judgeRegionImages,
   severityRank,
   sortFindings,
-  type AuditFinding,
-  type RawImage,
-  type RegionScan,
 } from "./judge";
 import { mapLimit } from "./limit";
 import { scanGuardrails, scanImages, type AuditScope } from "./scope";
 import { readOwnerViews } from "./owners";
 import { sessionName } from "ami-guard-policies/aws/assume-role";
 import { AssumedRoleViews, type OwnerViewSource } from "ami-guard-policies/aws/owner";
+import type { AuditFinding, AuditReport, AuditSummary, OwnerSummary, RawImage, RegionScan } from "./model";
 
 export interface AuditOptions {
   /** Regions to audit; empty means the default region (or every enabled region with allRegions). */
@@ -54,46 +51,6 @@ export interface AuditOptions {
   scope?: AuditScope;
   /** Where owners' views come from (default: the ownerReadRoles, assumed once per role for the run). */
   ownerViews?: OwnerViewSource;
-}
-
-/** In-use images by owner account (or AWS alias): the organisation view of the report. */
-export interface OwnerSummary {
-  /** Distinct images in use (per account and region) that this owner owns. */
-  imagesInUse: number;
-  /** Image findings about them. */
-  findings: number;
-  /** True when their tags and launch permissions were read as the owner sees them (ownerReadRoles). */
-  ownerView: boolean;
-}
-
-export interface AuditSummary {
-  complete: boolean;
-  generatedAt: string;
-  accounts: string[];
-  regions: string[];
-  imagesScanned: number;
-  imagesInUse: number;
-  instancesScanned: number;
-  launchTemplateVersionsScanned: number;
-  findings: number;
-  bySeverity: Record<Severity, number>;
-  failOn: Severity;
-  /** Findings at or above failOn. */
-  failing: number;
-  config: string;
-  /** In-use images grouped by owner account (absent when the audit read nothing). */
-  byOwner?: Record<string, OwnerSummary>;
-  apiCalls: Record<string, number>;
-  errors: StepError[];
-}
-
-export interface AuditReport {
-  findings: AuditFinding[];
-  summary: AuditSummary;
-  /** Owned images (with LaunchPermissions where read) and in-use images, in describe-images shape. */
-  inventory: RawImage[];
-  /** SSM parameters read to resolve launch template images, in get-parameters shape (the inventory's `Parameters`). */
-  parameters?: ParameterValue[];
 }
 
 export const DEFAULT_CLIENT: ClientOptions = {

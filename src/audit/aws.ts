@@ -51,9 +51,9 @@ import {
   type TrailFacts,
 } from "ami-guard-policies/rules/guardrails";
 import { memoizeCredentials, type CredentialsProvider } from "ami-guard-policies/aws/assume-role";
-import type { ImageUse, OwnedImage, RawImage, RegionScan } from "./judge";
 import { mapLimit } from "./limit";
 import { resolveParameterUses } from "./parameters";
+import type { ImageUse, OwnedImage, RawImage, RegionScan, StepError } from "./model";
 
 export interface ClientOptions {
   /** Attempts per call, retries included (adaptive retry mode). */
@@ -61,14 +61,6 @@ export interface ClientOptions {
   /** Milliseconds to wait for a connection, and for an answer once connected. */
   connectionTimeoutMs: number;
   requestTimeoutMs: number;
-}
-
-/** A failed read: what, where and why. The audit is incomplete when there is any. */
-export interface StepError {
-  account?: string;
-  region?: string;
-  step: string;
-  cause: string;
 }
 
 interface Sender {

@@ -10,10 +10,11 @@ import { SEVERITIES, type Severity } from "ami-guard-policies/rules/rules";
 import { EXIT, UserError, type ExitCode } from "../cli/errors";
 import { withProgress } from "../cli/progress";
 import { toAsff } from "./asff";
-import { DEFAULT_CLIENT, runAudit, type AuditReport } from "./audit";
+import { DEFAULT_CLIENT, runAudit } from "./audit";
 import { loadConfig } from "./config";
 import { writeInventory } from "./inventory";
 import { FORMATS, toJson, toSarif, toTable, type Format } from "./report";
+import type { AuditReport } from "./model";
 
 export interface AuditFlags {
   region: string[];

@@ -7,8 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../cli/errors";
-import type { RawImage } from "./judge";
 import type { ParameterValue } from "ami-guard-policies/aws/ssm";
+import type { RawImage } from "./model";
 
 export function inventoryDocument(
   images: readonly RawImage[],

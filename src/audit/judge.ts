@@ -2,12 +2,7 @@
  * Pure judging of what the audit read: the core's AMI rules, each with its own policy's settings, over the
  * images an account owns and the images its instances and launch templates use; then the guardrail rules.
  */
-import {
-  factsFromImage,
-  type AmiFacts,
-  type LaunchPermission,
-  type LaunchPermissionsResult,
-} from "ami-guard-policies/rules/facts";
+import { factsFromImage, type AmiFacts, type LaunchPermissionsResult } from "ami-guard-policies/rules/facts";
 import {
   RULES,
   SEVERITIES,
@@ -20,67 +15,15 @@ import {
   type Finding,
   type Severity,
 } from "ami-guard-policies/rules/rules";
-import type { ParameterValue } from "ami-guard-policies/aws/ssm";
-import { judgeSharingSeen, judgeTagsSeen, seenFrom, type OwnerView } from "ami-guard-policies/aws/owner";
+import { judgeSharingSeen, judgeTagsSeen, seenFrom } from "ami-guard-policies/aws/owner";
 import type { AuditConfig } from "./config";
 import {
   judgeRegionGuardrails,
   judgeTrails,
   type GuardrailRule,
-  type RegionGuardrails,
   type TrailFacts,
 } from "ami-guard-policies/rules/guardrails";
-
-/** One image as DescribeImages returns it (SDK or CLI JSON: PascalCase keys). */
-export type RawImage = Record<string, unknown> & { ImageId?: string };
-
-/** A resource that launches (or will launch) an image. */
-export interface ImageUse {
-  imageId: string;
-  /** e.g. `i-0abc` or `lt-0abc (web, version 3)`. */
-  resource: string;
-  kind: "instance" | "launch-template" | "fleet";
-}
-
-export interface OwnedImage {
-  image: RawImage;
-  /** From DescribeImageAttribute; undefined when they could not be read (an audit error says why). */
-  launchPermissions?: LaunchPermission[];
-  /** Why the launch permissions could not be read, when they could not (the sharing rule fails closed). */
-  launchPermissionsError?: string;
-}
-
-/** What the audit read in one region of one account. */
-export interface RegionScan {
-  account: string;
-  region: string;
-  owned: OwnedImage[];
-  /** Images in use that the account does not own (or owns but were not listed): raw, not found, or unreadable. */
-  used: Map<string, RawImage | "not-found" | "error">;
-  uses: ImageUse[];
-  guardrails: RegionGuardrails;
-  /** SSM parameters read to resolve launch template images (`resolve:ssm:`), for the exported inventory. */
-  parameters?: ParameterValue[];
-  /** Owners' views of in-use images owned by other accounts (see owners.ts), by `${roleArn} ${imageId}`. */
-  ownerViews?: Map<string, OwnerView>;
-}
-
-export interface AuditFinding {
-  account: string;
-  region: string;
-  /** The AMI, for image findings; undefined for account guardrail findings. */
-  imageId?: string;
-  /** The AMI id, or `account` for guardrail findings. */
-  resource: string;
-  rule: string;
-  severity: Severity;
-  message: string;
-  fix: string;
-  /** The resources that still use the image, when it is in use. */
-  usedBy?: string[];
-  /** The image's owner (account id, or AWS alias), for image findings: the report groups by it. */
-  owner?: string;
-}
+import type { AuditFinding, RegionScan } from "./model";
 
 /**
  * An image in use that `scan.account` may not own: the tag and sharing rules judge the view that counts — the

@@ -9,8 +9,8 @@ import type { OwnerViewSource } from "ami-guard-policies/aws/owner";
 import { RULES } from "ami-guard-policies/rules/rules";
 import type { Calls } from "./aws";
 import type { AuditConfig } from "./config";
-import type { RegionScan } from "./judge";
 import { mapLimit } from "./limit";
+import type { RegionScan } from "./model";
 
 /** The key of an owner's view in RegionScan.ownerViews. */
 export function ownerViewKey(roleArn: string, imageId: string): string {

@@ -14,7 +14,7 @@ import {
   type ParameterValue,
 } from "ami-guard-policies/aws/ssm";
 import type { AccountClients, Calls } from "./aws";
-import type { ImageUse } from "./judge";
+import type { ImageUse } from "./model";
 
 export interface ResolvedUses {
   /** The uses with every `resolve:ssm:` image replaced by the AMI it names; unresolvable ones left out. */

@@ -6,8 +6,7 @@
 import { createHash } from "node:crypto";
 import type * as Sarif from "sarif";
 import { AUDITED_RULES, CATALOGUE, SEVERITIES, type Severity } from "ami-guard-policies/rules/catalogue";
-import type { AuditReport } from "./audit";
-import type { AuditFinding } from "./judge";
+import type { AuditFinding, AuditReport } from "./model";
 
 export const FORMATS = ["table", "json", "sarif", "asff"] as const;
 export type Format = (typeof FORMATS)[number];

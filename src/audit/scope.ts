@@ -6,9 +6,9 @@
 import type { LaunchPermission } from "ami-guard-policies/rules/facts";
 import { describeError } from "ami-guard-policies/aws/lookup";
 import { describeByIds, readGuardrails, type AccountClients, type Calls, type ScanOptions } from "./aws";
-import type { OwnedImage, RawImage, RegionScan } from "./judge";
 import { mapLimit } from "./limit";
 import { DescribeImageAttributeCommand } from "@aws-sdk/client-ec2";
+import type { OwnedImage, RawImage, RegionScan } from "./model";
 
 /** What an audit covers: the whole account (default), some images, or the account guardrails only. */
 export type AuditScope =

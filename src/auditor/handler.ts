@@ -21,14 +21,14 @@ import {
   toAsffFindings,
   type AsffTarget,
 } from "../audit/asff";
-import { DEFAULT_CLIENT, runAudit, type AuditOptions, type AuditReport } from "../audit/audit";
-import type { StepError } from "../audit/aws";
+import { DEFAULT_CLIENT, runAudit, type AuditOptions } from "../audit/audit";
 import { GUARDRAIL_RULES } from "ami-guard-policies/rules/guardrails";
 import type { AuditScope } from "../audit/scope";
 import { readAuditorEnv } from "./env";
 import { targetOf } from "./events";
 import { plan, remediate, type Remediation } from "./remediate";
 import { syncFindings } from "./securityhub";
+import type { AuditReport, StepError } from "../audit/model";
 
 /** The part of Lambda's context the handler reads. */
 export interface AuditorContext {

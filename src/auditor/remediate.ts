@@ -9,7 +9,7 @@ import type { LaunchPermission } from "ami-guard-policies/rules/facts";
 import { describeError } from "ami-guard-policies/aws/lookup";
 import { RULES, describePermission, permissionAllowed } from "ami-guard-policies/rules/rules";
 import type { AuditConfig } from "../audit/config";
-import type { AuditReport } from "../audit/audit";
+import type { AuditReport } from "../audit/model";
 
 export interface Remediation {
   account: string;

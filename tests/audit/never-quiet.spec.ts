@@ -5,12 +5,13 @@
  * a listing that hands out a new NextToken on every page.
  */
 import { strict as assert } from "node:assert";
-import { runAudit, type AuditReport } from "../../src/audit/audit";
+import { runAudit } from "../../src/audit/audit";
 import { MAX_PAGES } from "../../src/audit/aws";
 import { ec2Response, type Ec2Handler } from "../../testing/ec2-server";
 import { ACCOUNT, NOW, scenario } from "../fixtures/audit/scenario";
 import { testOptions, useAuditLoopback } from "./support";
 import type { World } from "../../testing/world";
+import type { AuditReport } from "../../src/audit/model";
 
 const REGION = "us-east-1";
 const PINNED_ONLY = "ami-0fffffffffffffff1"; // a community image only a pinned, non-default version launches

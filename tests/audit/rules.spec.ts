@@ -9,13 +9,8 @@ import { resolveSettings, type AmiGuardSettings } from "../../policy-pack/rules/
 import { UserError } from "../../src/cli/errors";
 import { loadConfig, parseConfig } from "../../src/audit/config";
 import { GUARDRAIL_RULES, judgeRegionGuardrails } from "../../policy-pack/rules/guardrails";
-import {
-  judgeImage,
-  judgeRegionImages,
-  sortFindings,
-  type AuditFinding,
-  type RegionScan,
-} from "../../src/audit/judge";
+import { judgeImage, judgeRegionImages, sortFindings } from "../../src/audit/judge";
+import type { AuditFinding, RegionScan } from "../../src/audit/model";
 
 const NOW = new Date("2025-06-01T00:00:00Z");
 const defaults = resolveSettings(undefined);

@@ -13,9 +13,10 @@ import { ec2AmiRequireTags } from "../../policy-pack/policies/ec2-ami-require-ta
 import { factsFromImage, parseTimestamp } from "../../policy-pack/rules/facts";
 import { RULES } from "../../policy-pack/rules/rules";
 import { parseConfig } from "../../src/audit/config";
-import { judgeRegionImages, type RegionScan } from "../../src/audit/judge";
+import { judgeRegionImages } from "../../src/audit/judge";
 import { NOW, runPolicy, useImages } from "../helpers/policy";
 import * as shapes from "../fixtures/shapes/images";
+import type { RegionScan } from "../../src/audit/model";
 
 const POLICIES: Record<string, ResourceValidationPolicy> = {
   [RULES.unencrypted]: ec2AmiRequireEncryption,
