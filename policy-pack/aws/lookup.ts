@@ -14,6 +14,7 @@ import {
   type AmiLookup,
   type LaunchPermissionsResult,
 } from "../rules/facts";
+import { ACCOUNT_ID } from "../rules/patterns";
 
 export interface AmiSource {
   /** Looks one AMI up in a region. Never rejects. */
@@ -415,7 +416,7 @@ export class Ec2Source implements AmiSource {
         this.calls.getCallerIdentity++;
         const r = (await this.send("sts", region, new GetCallerIdentityCommand({}))) as
           { Account?: unknown } | undefined;
-        if (typeof r?.Account !== "string" || !/^[0-9]{12}$/.test(r.Account))
+        if (typeof r?.Account !== "string" || !ACCOUNT_ID.test(r.Account))
           throw failure("MalformedResponse", "GetCallerIdentity answered without an account id");
         return r.Account;
       })();

@@ -34,6 +34,7 @@ import {
 import { judgeHiddenSharing, judgeHiddenTags, ownerViewFailed } from "../rules/owner-rules";
 import { RULES, judgeSharing, judgeTags, ownedBySettings, type Finding } from "../rules/rules";
 import type { AmiGuardSettings } from "../rules/settings";
+import { ACCOUNT_ID } from "../rules/patterns";
 
 /** One image as its owner sees it, or why that could not be had. */
 export type OwnerView =
@@ -200,7 +201,7 @@ export function parseOwnerViews(doc: unknown, file: string): Map<string, Map<str
     );
   }
   for (const [account, view] of Object.entries(section as Record<string, unknown>)) {
-    if (!/^[0-9]{12}$/.test(account))
+    if (!ACCOUNT_ID.test(account))
       throw new InventoryError(
         file,
         `${file}: OwnerViews key ${JSON.stringify(account)} is not a 12-digit account id`,

@@ -9,6 +9,7 @@
  */
 import type { LaunchPermission } from "./facts";
 import { UNKNOWN, bool, isUnknown, list, rec, str, strList, tags, type Unknown } from "./values";
+import { AMI_ID } from "./patterns";
 
 /** What an input property does with an AMI. */
 export type AmiRole =
@@ -259,7 +260,7 @@ export const LAUNCH_CONFIGURATION_REFERENCES: Readonly<Record<string, string>> =
   "aws-native:autoscaling:AutoScalingGroup": "launchConfigurationName",
 };
 
-export const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
+export { AMI_ID };
 
 /** One value found at a property path: its concrete path (`a[0].b`), the value, and the object holding it. */
 export interface Found {

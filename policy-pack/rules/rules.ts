@@ -6,6 +6,7 @@
 import type { AmiFacts, LaunchPermission, LaunchPermissionsResult } from "./facts";
 import type { AmiGuardSettings } from "./settings";
 import { RULES, finding, type RuleName, type Severity } from "./catalogue";
+import { KMS_KEY_ARN } from "./patterns";
 
 export { RULES, SEVERITIES, type RuleName, type Severity } from "./catalogue";
 
@@ -66,14 +67,13 @@ export function judgeTrust(f: AmiFacts, s: AmiGuardSettings): Finding[] {
   return out;
 }
 
-const KEY_ARN = /^arn:(aws[a-z-]*):kms:([a-z0-9-]+):([0-9]{12}):key\/([A-Za-z0-9-]+)$/;
-
 /** The parts of a KMS key ARN, or undefined for anything else (alias ARNs, alias names, bare key ids). */
 export function parseKeyArn(
   arn: string,
 ): { partition: string; region: string; account: string; keyId: string } | undefined {
-  const m = KEY_ARN.exec(arn);
-  return m ? { partition: m[1], region: m[2], account: m[3], keyId: m[4].toLowerCase() } : undefined;
+  if (!KMS_KEY_ARN.test(arn)) return undefined;
+  const [, partition, , region, account, resource] = arn.split(":");
+  return { partition, region, account, keyId: resource.slice("key/".length).toLowerCase() };
 }
 
 /**

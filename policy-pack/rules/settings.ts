@@ -4,6 +4,14 @@
  */
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema as JSONSchema7 } from "@pulumi/policy/schema";
+import {
+  ACCOUNT_ID_PATTERN,
+  ACCOUNT_OR_ALIAS_PATTERN,
+  KMS_KEY_ARN_PATTERN,
+  ORGANIZATION_ARN_PATTERN,
+  OU_ARN_PATTERN,
+  ROLE_ARN_PATTERN,
+} from "./patterns";
 
 export interface AmiGuardSettings {
   /** Account ids (12 digits) or owner aliases (`amazon`, `aws-marketplace`) whose AMIs may be used. */
@@ -51,11 +59,11 @@ export const DEFAULT_SETTINGS: Readonly<AmiGuardSettings> = Object.freeze({
 });
 
 /** An IAM role ARN; the account in it must be the owner account it is listed under (checked in resolveSettings). */
-const OWNER_READ_ROLE_ARN = "^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]{1,512}$";
+const OWNER_READ_ROLE_ARN = ROLE_ARN_PATTERN;
 
 const accountOrAlias: JSONSchema7 = {
   type: "string",
-  pattern: "^([0-9]{12}|amazon|aws-marketplace|aws-backup-vault)$",
+  pattern: ACCOUNT_OR_ALIAS_PATTERN,
 };
 
 /** The JSON schema of each setting, as the engine validates `--policy-pack-config` against it. */
@@ -91,7 +99,7 @@ export const SETTING_SCHEMAS: { readonly [K in SettingName]: JSONSchema7 } = {
   },
   allowedAccounts: {
     type: "array",
-    items: { type: "string", pattern: "^[0-9]{12}$" },
+    items: { type: "string", pattern: ACCOUNT_ID_PATTERN },
     uniqueItems: true,
     description: "Account ids an AMI may be shared with.",
   },
@@ -99,7 +107,7 @@ export const SETTING_SCHEMAS: { readonly [K in SettingName]: JSONSchema7 } = {
     type: "array",
     items: {
       type: "string",
-      pattern: "^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$",
+      pattern: ORGANIZATION_ARN_PATTERN,
     },
     uniqueItems: true,
     description: "Organization ARNs an AMI may be shared with.",
@@ -108,22 +116,21 @@ export const SETTING_SCHEMAS: { readonly [K in SettingName]: JSONSchema7 } = {
     type: "array",
     items: {
       type: "string",
-      pattern:
-        "^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$",
+      pattern: OU_ARN_PATTERN,
     },
     uniqueItems: true,
     description: "Organizational unit ARNs an AMI may be shared with.",
   },
   allowedKmsKeys: {
     type: "array",
-    items: { type: "string", pattern: "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$" },
+    items: { type: "string", pattern: KMS_KEY_ARN_PATTERN },
     uniqueItems: true,
     description:
       "KMS key ARNs (arn:aws:kms:<region>:<account>:key/<id>) allowed to encrypt AMI snapshots; empty allows any key. Aliases and bare key ids are refused.",
   },
   ownerReadRoles: {
     type: "object",
-    propertyNames: { pattern: "^[0-9]{12}$" },
+    propertyNames: { pattern: ACCOUNT_ID_PATTERN },
     additionalProperties: { type: "string", pattern: OWNER_READ_ROLE_ARN },
     description:
       "Owner account id → read-only role ARN in that account: the tags and launch permissions of that account's images are read through the role, as the owner sees them.",

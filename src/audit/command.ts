@@ -15,6 +15,7 @@ import { loadConfig } from "./config";
 import { writeInventory } from "./inventory";
 import { FORMATS, toJson, toSarif, toTable, type Format } from "./report";
 import type { AuditReport } from "./model";
+import { AMI_ID, REGION, ROLE_ARN } from "ami-guard-policies/rules/patterns";
 
 export interface AuditFlags {
   region: string[];
@@ -30,10 +31,6 @@ export interface AuditFlags {
   timeout: number;
   now?: string;
 }
-
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
-const IMAGE_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
 function collect(value: string, previous: string[]): string[] {
   return [
@@ -98,7 +95,7 @@ export async function auditAction(flags: AuditFlags): Promise<ExitCode> {
         `--role-arn ${JSON.stringify(a)} is not an IAM role ARN (arn:aws:iam::123456789012:role/Name)`,
       );
   for (const id of flags.image)
-    if (!IMAGE_ID.test(id))
+    if (!AMI_ID.test(id))
       throw new UserError(`--image ${JSON.stringify(id)} is not an AMI id (ami- and 8 or 17 hex digits)`);
   if (flags.image.length > 0 && flags.exportInventory)
     throw new UserError("--export-inventory needs the whole account: leave out --image");

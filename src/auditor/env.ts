@@ -4,6 +4,7 @@
  * the safe choice is made instead — the pack's defaults, the function's own region, remediation off.
  */
 import { parseConfig, type AuditConfig } from "../audit/config";
+import { REGION } from "ami-guard-policies/rules/patterns";
 
 export interface AuditorEnv {
   config: AuditConfig;
@@ -14,7 +15,6 @@ export interface AuditorEnv {
   problems: string[];
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
 const TOPIC = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[\w-]{1,256}$/;
 
 export function readAuditorEnv(env: NodeJS.ProcessEnv): AuditorEnv {

@@ -4,6 +4,7 @@
  * place is audited in full, never skipped: an unknown event is a reason to look, not to stop.
  */
 import type { AuditScope } from "../audit/scope";
+import { AMI_ID, REGION } from "ami-guard-policies/rules/patterns";
 
 /** CloudTrail events that change one image's risk: the image id is in the response or the request. */
 export const IMAGE_EVENTS = [
@@ -41,9 +42,6 @@ export interface AuditTarget {
   readonly skip?: boolean;
 }
 
-const AMI = /^ami-[0-9a-f]{8,17}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
-
 function record(v: unknown): Record<string, unknown> | undefined {
   return v !== null && typeof v === "object" && !Array.isArray(v)
     ? (v as Record<string, unknown>)
@@ -59,7 +57,7 @@ export function imageIdsIn(v: unknown, depth = 0): string[] {
   if (Array.isArray(v)) return v.flatMap((x) => imageIdsIn(x, depth + 1));
   const out: string[] = [];
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    if ((k === "imageId" || k === "ImageId") && typeof x === "string" && AMI.test(x)) out.push(x);
+    if ((k === "imageId" || k === "ImageId") && typeof x === "string" && AMI_ID.test(x)) out.push(x);
     else if (typeof x === "object") out.push(...imageIdsIn(x, depth + 1));
   }
   return out;
