@@ -10,7 +10,7 @@
  * than on EC2: a ratio measured at k > 1 is an upper bound. `--time-scale 1` runs at EC2's real rates.
  */
 import { spawn } from "node:child_process";
-import { startEc2Server } from "../testing/ec2-server";
+import { ec2Response, queryResponse, startEc2Server, type Ec2Handler } from "../testing/ec2-server";
 import { CLI, ROOT, log, loopbackAwsEnv, median, memoryOf, since } from "./lib/common";
 import {
   AUDIT_EC2_ACTIONS,
@@ -79,6 +79,22 @@ export function idealMs(calls: number, bucket: { burst: number; perSecond: numbe
   return (Math.max(0, calls - bucket.burst) / bucket.perSecond) * 1000;
 }
 
+/**
+ * The launchers the audit reads that the bench's account does not use (EC2 Fleet, Spot Fleet, Auto Scaling
+ * groups): answered empty, so that every audit run is complete. The world's own answers win where it has them.
+ */
+const NO_LAUNCHERS: Record<string, Ec2Handler> = {
+  DescribeFleets: () => ec2Response("DescribeFleets", { fleetSet: [] }),
+  DescribeSpotFleetRequests: () =>
+    ec2Response("DescribeSpotFleetRequests", { spotFleetRequestConfigSet: [] }),
+  DescribeAutoScalingGroups: () =>
+    queryResponse(
+      "DescribeAutoScalingGroups",
+      { AutoScalingGroups: [] },
+      "http://autoscaling.amazonaws.com/doc/2011-01-01/",
+    ),
+};
+
 const THROTTLING = /RequestLimitExceeded|Throttl|TooManyRequests|Rate exceeded|SlowDown/i;
 
 async function auditOnce(images: number, scale: number): Promise<AuditSample> {
@@ -86,7 +102,10 @@ async function auditOnce(images: number, scale: number): Promise<AuditSample> {
   const bucket = { burst: EC2_NON_MUTATING.burst, perSecond: EC2_NON_MUTATING.perSecond * scale };
   const now = Date.now();
   const server = await startEc2Server({
-    handlers: timed(throttled(auditHandlers(images, now, stats), AUDIT_EC2_ACTIONS, bucket, stats), stats),
+    handlers: timed(
+      throttled({ ...NO_LAUNCHERS, ...auditHandlers(images, now, stats) }, AUDIT_EC2_ACTIONS, bucket, stats),
+      stats,
+    ),
     routes: AUDIT_ROUTES,
     latencyMs: Math.max(1, Math.round(EC2_LATENCY_MS / scale)),
   });
