@@ -19,17 +19,19 @@ const TIMEOUTS = new Set([
   "LookupBudgetExceeded",
 ]);
 
-function nameOf(e: unknown): string {
+/** An SDK error's code or name ("" when it has neither). */
+export function errorName(e: unknown): string {
   const err = e as { name?: string; Code?: string } | undefined;
   return err?.Code ?? err?.name ?? "";
 }
 
 function isTimeout(e: unknown): boolean {
   const code = (e as { code?: unknown } | undefined)?.code;
-  return TIMEOUTS.has(nameOf(e)) || (typeof code === "string" && TIMEOUTS.has(code));
+  return TIMEOUTS.has(errorName(e)) || (typeof code === "string" && TIMEOUTS.has(code));
 }
 
-function failure(name: string, message: string): Error {
+/** An Error with `name` set, as SDK errors carry their code. */
+export function failure(name: string, message: string): Error {
   return Object.assign(new Error(message), { name });
 }
 
@@ -100,11 +102,28 @@ export class CallBudget {
       this.unresponsive.set(
         key,
         failure(
-          nameOf(e) || "TimeoutError",
+          errorName(e) || "TimeoutError",
           `${service.toUpperCase()} in ${region} did not answer an earlier call (${describe(e)}); not asked again by this process`,
         ),
       );
     }
+  }
+
+  /**
+   * The clients of one service for a source: `make`'s client for each region, made at first use and kept,
+   * every call sent through this budget.
+   */
+  clientsFor(
+    service: string,
+    make: (region: string) => Ec2Like,
+    describe: (e: unknown) => string,
+  ): (region: string) => Ec2Like {
+    const made = new Map<string, Ec2Like>();
+    return (region) => {
+      let c = made.get(region);
+      if (!c) made.set(region, (c = this.wrap(make(region), service, region, describe)));
+      return c;
+    };
   }
 
   /** `client` with every call sent through this budget. */

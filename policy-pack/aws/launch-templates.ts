@@ -353,7 +353,6 @@ const MAX_VERSIONS = 20;
 /** Launch template versions from EC2, batched per tick and template, cached for the life of the process. */
 export class Ec2TemplateSource implements TemplateSource {
   readonly calls = { describeLaunchTemplateVersions: 0 };
-  private readonly clients = new Map<string, Ec2Like>();
   private readonly templates = new Map<string, { region: string; t: TemplateRef }>();
   private readonly batcher = new TickBatcher<TemplateLookup>(
     (group, versions) => {
@@ -366,22 +365,11 @@ export class Ec2TemplateSource implements TemplateSource {
 
   private readonly budget: CallBudget;
 
-  constructor(private readonly options: Ec2TemplateSourceOptions = {}) {
-    this.budget = options.budget ?? new CallBudget();
-  }
+  private readonly client: (region: string) => Ec2Like;
 
-  private client(region: string): Ec2Like {
-    let c = this.clients.get(region);
-    if (!c) {
-      c = this.budget.wrap(
-        (this.options.clientFor ?? defaultClientFor)(region),
-        "ec2",
-        region,
-        describeError,
-      );
-      this.clients.set(region, c);
-    }
-    return c;
+  constructor(options: Ec2TemplateSourceOptions = {}) {
+    this.budget = options.budget ?? new CallBudget();
+    this.client = this.budget.clientsFor("ec2", options.clientFor ?? defaultClientFor, describeError);
   }
 
   async version(t: TemplateRef, region: string): Promise<TemplateLookup> {

@@ -5,7 +5,7 @@
  * never exceptions. The wait on EC2 is bounded by a CallBudget (./budget), shared with the process's other
  * default sources.
  */
-import { CallBudget, positive, processBudget } from "./budget";
+import { CallBudget, errorName, failure, positive, processBudget } from "./budget";
 import { FileReadError, MAX_INVENTORY_BYTES, parseJsonText, readRegularFile } from "./files";
 import {
   factsFromImage,
@@ -177,16 +177,9 @@ export function describeError(e: unknown): string {
   return String(e);
 }
 
-export function errorName(e: unknown): string {
-  const err = e as { name?: string; Code?: string } | undefined;
-  return err?.Code ?? err?.name ?? "";
-}
+export { errorName };
 
 const NOT_FOUND = new Set(["InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable"]);
-
-function failure(name: string, message: string): Error {
-  return Object.assign(new Error(message), { name });
-}
 
 /** Facts from EC2 DescribeImages, batched, de-duplicated and cached for the life of the process. */
 export class Ec2Source implements AmiSource {

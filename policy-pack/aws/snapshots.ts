@@ -66,13 +66,15 @@ const NOT_FOUND = new Set(["InvalidSnapshot.NotFound", "InvalidSnapshotID.Malfor
 /** Snapshot owners from EC2 DescribeSnapshots. */
 export class Ec2Snapshots implements SnapshotSource {
   private readonly cache = new Map<string, Promise<SnapshotLookup>>();
-  private readonly clients = new Map<string, Ec2Like>();
+  private readonly client: (region: string) => Ec2Like;
 
   constructor(
-    private readonly clientFor: (region: string) => Ec2Like = defaultClientFor,
+    clientFor: (region: string) => Ec2Like = defaultClientFor,
     /** The budget every call is sent through (./budget); default a new one (AMI_GUARD_LOOKUP_BUDGET_MS). */
     private readonly budget: CallBudget = new CallBudget(),
-  ) {}
+  ) {
+    this.client = budget.clientsFor("ec2", clientFor, describeError);
+  }
 
   owner(snapshotId: string, region: string): Promise<SnapshotLookup> {
     const key = `${region}/${snapshotId}`;
@@ -83,12 +85,7 @@ export class Ec2Snapshots implements SnapshotSource {
 
   private async describe(snapshotId: string, region: string): Promise<SnapshotLookup> {
     try {
-      let c = this.clients.get(region);
-      if (!c)
-        this.clients.set(
-          region,
-          (c = this.budget.wrap(this.clientFor(region), "ec2", region, describeError)),
-        );
+      const c = this.client(region);
       const { DescribeSnapshotsCommand } = await import("@aws-sdk/client-ec2");
       const resp = (await c.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }))) as
         { Snapshots?: { SnapshotId?: string; OwnerId?: string }[] } | undefined;

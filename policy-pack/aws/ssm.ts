@@ -187,7 +187,6 @@ const SPLIT = new Set([...NOT_FOUND, "ValidationException", "InvalidParameters"]
 /** Parameter values from SSM GetParameters, batched per tick and region, cached for the life of the process. */
 export class SsmSource implements ParameterSource {
   readonly calls = { getParameters: 0 };
-  private readonly clients = new Map<string, Ec2Like>();
   private readonly refs = new Map<string, ParameterRef>();
   private readonly batcher = new TickBatcher<ParameterLookup>(
     (region, keys) => this.get(region, keys),
@@ -197,22 +196,11 @@ export class SsmSource implements ParameterSource {
 
   private readonly budget: CallBudget;
 
-  constructor(private readonly options: SsmSourceOptions = {}) {
-    this.budget = options.budget ?? new CallBudget();
-  }
+  private readonly client: (region: string) => Ec2Like;
 
-  private client(region: string): Ec2Like {
-    let c = this.clients.get(region);
-    if (!c) {
-      c = this.budget.wrap(
-        (this.options.clientFor ?? defaultSsmClientFor)(region),
-        "ssm",
-        region,
-        describeError,
-      );
-      this.clients.set(region, c);
-    }
-    return c;
+  constructor(options: SsmSourceOptions = {}) {
+    this.budget = options.budget ?? new CallBudget();
+    this.client = this.budget.clientsFor("ssm", options.clientFor ?? defaultSsmClientFor, describeError);
   }
 
   resolve(ref: ParameterRef, region: string): Promise<ParameterLookup> {
