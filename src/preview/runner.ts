@@ -8,10 +8,8 @@
  * Started by the preview with an IPC channel: it receives one {@link RunJob} and answers one {@link RunReply}.
  */
 import * as path from "node:path";
-import type { JsonObject } from "../analyzer/types";
-import { configList, type RegisteredResource, type RunJob, type RunReply } from "./protocol";
-
-const ROOT_TYPE = "pulumi:pulumi:Stack";
+import { configList, type RunJob, type RunReply } from "./protocol";
+import { recordRegistrations, UNKNOWN } from "./recorder";
 
 /** An invoke the runner cannot answer without the cloud. */
 class OfflineInvokeError extends Error {
@@ -68,13 +66,6 @@ function answerInvoke(token: string, inputs: Record<string, unknown>, job: RunJo
   throw new OfflineInvokeError(token);
 }
 
-/** The engine's marker for a value unknown during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-function toJson(struct: { toJavaScript(): unknown } | undefined): JsonObject {
-  return (struct ? struct.toJavaScript() : {}) as JsonObject;
-}
-
 async function run(job: RunJob): Promise<RunReply> {
   const programDir = path.dirname(job.program);
   for (const [k, v] of Object.entries({
@@ -98,11 +89,8 @@ async function run(job: RunJob): Promise<RunReply> {
   ) as typeof import("@pulumi/pulumi");
   const runtime = pulumi.runtime as typeof pulumi.runtime & {
     setAllConfig(c: Record<string, string>, secretKeys?: string[]): void;
-    getMonitor(): unknown;
     runInPulumiStack(init: () => Promise<unknown>): Promise<unknown>;
   };
-  const resources: RegisteredResource[] = [];
-  const byUrn = new Map<string, RegisteredResource>();
   const invokes: Record<string, number> = {};
   let invokeFailure: OfflineInvokeError | undefined;
 
@@ -126,88 +114,8 @@ async function run(job: RunJob): Promise<RunReply> {
   );
   runtime.setAllConfig(job.config, job.secretKeys);
 
-  type Req = {
-    getType(): string;
-    getName(): string;
-    getParent(): string;
-    getCustom(): boolean;
-    getProvider(): string;
-    getVersion(): string;
-    getObject(): { toJavaScript(): unknown } | undefined;
-    getDependenciesList(): string[];
-    getPropertydependenciesMap(): { forEach(f: (v: { getUrnsList(): string[] }, k: string) => void): void };
-    getProtect(): boolean;
-    getIgnorechangesList(): string[];
-    getDeletebeforereplace(): boolean;
-    getDeletebeforereplacedefined(): boolean;
-    getAdditionalsecretoutputsList(): string[];
-    getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
-  };
-  type Monitor = {
-    newUrn(parent: string, type: string, name: string): string;
-    registerResource(
-      req: Req,
-      cb: (err: unknown, res?: { getObject(): { toJavaScript(): unknown } | undefined }) => void,
-    ): Promise<void>;
-    registerResourceOutputs(
-      req: { getUrn(): string; getOutputs(): { toJavaScript(): unknown } | undefined },
-      cb: (err: unknown, res?: unknown) => void,
-    ): void;
-  };
-  const monitor = runtime.getMonitor() as unknown as Monitor;
-  const baseNewUrn = monitor.newUrn.bind(monitor);
-  // The engine leaves the root stack's type out of its children's URNs.
-  monitor.newUrn = (parent, type, name) => {
-    const parentType = parent ? (parent.split("::")[2] ?? "").split("$").pop() : "";
-    return baseNewUrn(parentType === ROOT_TYPE ? "" : parent, type, name);
-  };
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => {
-    // Recorded when the request is made: the engine sees registrations in this order.
-    const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
-    const propertyDependencies: Record<string, string[]> = {};
-    req.getPropertydependenciesMap().forEach((v, k) => {
-      propertyDependencies[k] = v.getUrnsList();
-    });
-    const t = req.getCustomtimeouts();
-    const seconds = (s: string | undefined) => {
-      const m = s ? /^([0-9.]+)(ms|s|m|h)?$/.exec(s) : null;
-      if (!m) return undefined;
-      return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
-    };
-    const r: RegisteredResource = {
-      urn,
-      type: req.getType(),
-      name: req.getName(),
-      custom: req.getCustom(),
-      parent: req.getParent(),
-      provider: req.getProvider(),
-      version: req.getVersion(),
-      inputs: toJson(req.getObject()),
-      outputs: {},
-      dependencies: req.getDependenciesList(),
-      propertyDependencies,
-      protect: req.getProtect(),
-      ignoreChanges: req.getIgnorechangesList(),
-      deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-      customTimeouts: t
-        ? { create: seconds(t.getCreate()), update: seconds(t.getUpdate()), delete: seconds(t.getDelete()) }
-        : undefined,
-    };
-    resources.push(r);
-    byUrn.set(urn, r);
-    return register(req, (err, res) => {
-      if (!err) r.outputs = toJson(res?.getObject());
-      cb(err, res);
-    });
-  };
-  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
-  monitor.registerResourceOutputs = (req, cb) => {
-    const r = byUrn.get(req.getUrn());
-    if (r) r.outputs = toJson(req.getOutputs());
-    registerOutputs(req, cb);
-  };
+  // Recorded when each request is made: the engine sees registrations in this order.
+  const resources = recordRegistrations(pulumi);
 
   let loaded = false;
   try {

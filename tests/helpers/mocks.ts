@@ -1,26 +1,22 @@
 /**
  * Shared Pulumi mocks for component and program tests. `installMocks` sets the config, installs mocks that
- * answer with realistic ids and outputs (ARNs, key ids, an AMI from Image Builder, …) and wraps the mock
- * monitor's registerResource so that every registration is recorded with its type, name, inputs, provider,
- * parent and options (protect, ignoreChanges, dependencies). Mocks are global per process: install them once
- * per spec file (mocha runs spec files in separate worker processes, possibly one after the other).
+ * answer with realistic ids and outputs (ARNs, key ids, an AMI from Image Builder, …) and records every
+ * registration with the preview's own recorder (`src/preview/recorder.ts`: type, name, URN, inputs, provider,
+ * parent and options), handing the inputs to specs deserialised as the SDK deserialises them. Mocks are global
+ * per process: install them once per spec file (mocha runs spec files in separate worker processes, possibly
+ * one after the other).
  */
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
+import { readProject, readStackConfig } from "../../src/preview/project";
+import type { RegisteredResource } from "../../src/preview/protocol";
+import { deserializeWire, recordRegistrations } from "../../src/preview/recorder";
 
-export interface Registration {
-  readonly type: string;
-  readonly name: string;
-  readonly urn: string;
-  readonly custom: boolean;
+/** One recorded registration: the recorder's wire record, its inputs deserialised. */
+export interface Registration extends Readonly<Omit<RegisteredResource, "inputs">> {
   readonly inputs: Record<string, unknown>;
-  readonly provider: string;
-  readonly parent: string;
-  readonly protect: boolean;
-  readonly ignoreChanges: string[];
-  readonly dependencies: string[];
+  /** The registration as recorded (inputs in wire form, as the engine and the policy pack receive them). */
+  readonly wire: RegisteredResource;
 }
 
 export interface MockOptions {
@@ -34,8 +30,28 @@ export interface MockOptions {
 
 /** The recorded registrations and lookup helpers. */
 export class Recorder {
-  readonly registrations: Registration[] = [];
-  readonly calls: string[] = [];
+  private readonly seen = new WeakMap<RegisteredResource, Registration>();
+
+  /**
+   * @param wire the recorder's live list of registrations
+   * @param calls the provider functions (invokes) the program called, by token
+   */
+  constructor(
+    private readonly wire: readonly RegisteredResource[],
+    readonly calls: string[],
+  ) {}
+
+  /** Every registration so far, in the order the program made them. */
+  get registrations(): Registration[] {
+    return this.wire.map((w) => {
+      let r = this.seen.get(w);
+      if (!r) {
+        r = { ...w, inputs: deserializeWire(pulumi, w.inputs), wire: w };
+        this.seen.set(w, r);
+      }
+      return r;
+    });
+  }
 
   /** All registrations of `type`. */
   ofType(type: string): Registration[] {
@@ -199,13 +215,13 @@ function mockState(
 export async function installMocks(opts: MockOptions = {}): Promise<Recorder> {
   const accountId = opts.accountId ?? "111111111111";
   const region = opts.region ?? opts.config?.["aws:region"] ?? "us-east-1";
-  const recorder = new Recorder();
+  const calls: string[] = [];
   pulumi.runtime.setAllConfig(opts.config ?? {});
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => mockState(args, accountId, region),
       call: (args) => {
-        recorder.calls.push(args.token);
+        calls.push(args.token);
         switch (args.token) {
           case "aws:index/getCallerIdentity:getCallerIdentity":
             return {
@@ -232,51 +248,7 @@ export async function installMocks(opts: MockOptions = {}): Promise<Recorder> {
     opts.stack ?? "test",
     false,
   );
-  // Wrap the mock monitor's registerResource: parent, protect, ignoreChanges and dependencies are on the
-  // request only.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): unknown };
-  const monitor = settings.getMonitor() as {
-    registerResource(
-      req: RegisterRequest,
-      cb: (err: unknown, resp: { getUrn(): string } | undefined) => void,
-    ): void;
-  };
-  const original = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => {
-    original(req, (err, resp) => {
-      if (!err && resp) {
-        recorder.registrations.push({
-          type: req.getType(),
-          name: req.getName(),
-          urn: resp.getUrn(),
-          custom: req.getCustom(),
-          inputs: pulumi.runtime.deserializeProperties(
-            req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0],
-          ) as Record<string, unknown>,
-          provider: req.getProvider(),
-          parent: req.getParent(),
-          protect: req.getProtect() ?? false,
-          ignoreChanges: req.getIgnorechangesList(),
-          dependencies: req.getDependenciesList(),
-        });
-      }
-      cb(err, resp);
-    });
-  };
-  return recorder;
-}
-
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getCustom(): boolean;
-  getObject(): unknown;
-  getProvider(): string;
-  getParent(): string;
-  getProtect(): boolean | undefined;
-  getIgnorechangesList(): string[];
-  getDependenciesList(): string[];
+  return new Recorder(recordRegistrations(pulumi), calls);
 }
 
 /** Waits until every outstanding registration has been answered. */
@@ -293,31 +265,14 @@ export function promiseOf<T>(o: pulumi.Input<T>): Promise<T> {
 }
 
 /**
- * The config of a shipped stack as the Pulumi CLI hands it to the program: the project defaults of
- * Pulumi.yaml overlaid by stacks/Pulumi.<stack>.yaml; lists as JSON text, scalars as strings.
+ * The config of a shipped stack as the Pulumi CLI hands it to the program (the preview's own reader): the
+ * project defaults of Pulumi.yaml overlaid by stacks/Pulumi.<stack>.yaml (or `stackFile`); lists as JSON text,
+ * scalars as strings.
  */
 export function loadStackConfig(
   stack: string,
   root = path.resolve(__dirname, "../.."),
-  stackFile = path.join(root, "stacks", `Pulumi.${stack}.yaml`),
+  stackFile?: string,
 ): Record<string, string> {
-  const project = parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
-    name: string;
-    config?: Record<string, { default?: unknown } | unknown>;
-  };
-  const out: Record<string, string> = {};
-  const put = (key: string, value: unknown) => {
-    const full = key.includes(":") ? key : `${project.name}:${key}`;
-    out[full] = typeof value === "string" ? value : JSON.stringify(value);
-  };
-  for (const [key, spec] of Object.entries(project.config ?? {})) {
-    if (spec !== null && typeof spec === "object" && "default" in (spec as object)) {
-      put(key, (spec as { default: unknown }).default);
-    } else if (spec === null || typeof spec !== "object") {
-      put(key, spec);
-    }
-  }
-  const stackDoc = parseYaml(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> };
-  for (const [key, value] of Object.entries(stackDoc.config ?? {})) put(key, value);
-  return out;
+  return readStackConfig(readProject(root), stack, stackFile).config;
 }
