@@ -4,11 +4,11 @@
  */
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import type { AwsSecurityFinding, BatchImportFindingsRequest } from "@aws-sdk/client-securityhub";
+import type { BatchImportFindingsRequest } from "@aws-sdk/client-securityhub";
 import { INCOMPLETE_RULE, findingId, partitionOf, productArn } from "../../src/audit/asff";
 import { ec2Error, type Ec2Handler } from "../../testing/ec2-server";
 import { ACCOUNT, NOW, scenario } from "../fixtures/audit/scenario";
-import { runCli, useAuditLoopback } from "./support";
+import { assertAsffRequired, runCli, useAuditLoopback } from "./support";
 
 const CONFIG = path.relative(
   process.cwd(),
@@ -24,18 +24,6 @@ const ARGS = [
   NOW.toISOString(),
   "--max-attempts",
   "2",
-];
-const REQUIRED: (keyof AwsSecurityFinding)[] = [
-  "SchemaVersion",
-  "Id",
-  "ProductArn",
-  "GeneratorId",
-  "AwsAccountId",
-  "CreatedAt",
-  "UpdatedAt",
-  "Title",
-  "Description",
-  "Resources",
 ];
 
 describe("ami-guard audit --format asff and --image", function () {
@@ -55,7 +43,7 @@ describe("ami-guard audit --format asff and --image", function () {
       findings: { rule: string; resource: string; severity: string }[];
     };
     for (const f of findings) {
-      for (const k of REQUIRED) assert.ok(f[k] !== undefined && f[k] !== "", `${k} of ${f.Id}`);
+      assertAsffRequired(f);
       assert.equal(f.ProductArn, `arn:aws:securityhub:us-east-1:${ACCOUNT}:product/${ACCOUNT}/default`);
       assert.equal(
         f.Id,

@@ -1,13 +1,15 @@
 /**
  * Test support for the audit: environment for the SDK, the loopback account fixture, capturing the CLI's
- * output, default options.
+ * output, default options, the ASFF required-field check (the CLI's `--format asff` and the auditor's imports).
  */
+import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_CLIENT, type AuditOptions } from "../../src/audit/audit";
 import { parseConfig } from "../../src/audit/config";
 import { main } from "../../src/cli/ami-guard";
+import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import {
   startEc2Server,
   type Ec2Handler,
@@ -157,4 +159,29 @@ export function testOptions(over: Partial<AuditOptions> = {}): AuditOptions {
     client: { ...DEFAULT_CLIENT, maxAttempts: 3, connectionTimeoutMs: 1000, requestTimeoutMs: 2000 },
     ...over,
   };
+}
+
+/** The string fields the AWS Security Finding Format requires of every finding (with Resources). */
+const ASFF_REQUIRED_STRINGS = [
+  "SchemaVersion",
+  "Id",
+  "ProductArn",
+  "GeneratorId",
+  "AwsAccountId",
+  "CreatedAt",
+  "UpdatedAt",
+  "Title",
+  "Description",
+] as const satisfies readonly (keyof AwsSecurityFinding)[];
+
+/**
+ * Every field ASFF requires is there (BatchImportFindings refuses a finding without one): the string ones
+ * non-empty strings (the SDK's type, checked at run time too), Resources a non-empty list.
+ */
+export function assertAsffRequired(f: AwsSecurityFinding): void {
+  for (const k of ASFF_REQUIRED_STRINGS) {
+    assert.equal(typeof f[k], "string", `${k} of ${f.Id}`);
+    assert.notEqual(f[k], "", `${k} of ${f.Id}`);
+  }
+  assert.ok(Array.isArray(f.Resources) && f.Resources.length >= 1, `Resources of ${f.Id}`);
 }

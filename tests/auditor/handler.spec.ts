@@ -12,7 +12,7 @@ import { INCOMPLETE_RULE, CONFIG_RULE } from "../../src/audit/asff";
 import { handler } from "../../src/auditor/handler";
 import { ec2Error, type Ec2Handler } from "../../testing/ec2-server";
 import { regionOf } from "../../testing/world";
-import { runCli } from "../audit/support";
+import { assertAsffRequired, runCli } from "../audit/support";
 import {
   ACCOUNT,
   ALLOWED,
@@ -42,20 +42,9 @@ async function run(ev: unknown) {
   return (await quietly(() => handler(ev, CONTEXT))).value;
 }
 
-/** Every required ASFF field present and of the right type (the SDK's type, checked at run time too). */
+/** Every required ASFF field present and of the right type, and the values this account's findings must have. */
 function checkAsff(f: AwsSecurityFinding): void {
-  for (const k of [
-    "SchemaVersion",
-    "Id",
-    "ProductArn",
-    "GeneratorId",
-    "AwsAccountId",
-    "CreatedAt",
-    "UpdatedAt",
-    "Title",
-    "Description",
-  ] as const)
-    assert.equal(typeof f[k], "string", `${k} of ${f.Id}`);
+  assertAsffRequired(f);
   assert.equal(f.SchemaVersion, "2018-10-08");
   assert.equal(f.ProductArn, PRODUCT);
   assert.match(f.AwsAccountId!, /^[0-9]{12}$/);
