@@ -5,6 +5,7 @@
  * them for `pulumi preview/up --policy-pack-config`, in CI too), the offline preview of our own stacks, and the
  * program's AMI auditor (index.ts).
  */
+import { ACCOUNT_OR_ALIAS } from "ami-guard-policies/rules/patterns";
 import { RULES } from "ami-guard-policies/rules/rules";
 import { ConfigError } from "./errors";
 import { parseConfig, type AmiGuardConfig } from "./parse";
@@ -12,8 +13,6 @@ import { NAMESPACE } from "./schema";
 
 /** A `--policy-pack-config` document: policy name → its properties. */
 export type PackSettings = Record<string, Record<string, unknown>>;
-
-const OWNER = /^([0-9]{12}|amazon|aws-marketplace|aws-backup-vault)$/;
 
 /** Whether `project` is this repository's own program, whose stack config the pack settings derive from. */
 export function isOwnProject(project: string): boolean {
@@ -53,7 +52,7 @@ export function packSettingsForStack(
 /** The same document from the validated config and `aws:allowedAccountIds` (the program's AMI auditor uses it). */
 export function packSettingsOf(c: AmiGuardConfig, allowedAccountIds: readonly string[]): PackSettings {
   const trusted = [...new Set(["amazon", ...c.guardrails.allowedImageProviders, ...allowedAccountIds])];
-  const trustedOwners = trusted.filter((o) => OWNER.test(o));
+  const trustedOwners = trusted.filter((o) => ACCOUNT_OR_ALIAS.test(o));
   // A workload stack reads shared images' tags and launch permissions through the owners' read roles; the
   // sharing policy then also knows whose images are ours (it fails closed on an unmapped trusted owner).
   const owners = Object.keys(c.estate.ownerReadRoles).length > 0;

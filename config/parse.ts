@@ -5,13 +5,13 @@
  * keys ({@link REFINEMENTS}), and either returns an {@link AmiGuardConfig} or throws a {@link ConfigError}
  * naming the key and the stack file. Nothing here touches the Pulumi engine, so it is tested without mocks.
  */
+import { REGION } from "ami-guard-policies/rules/patterns";
 import { ConfigError } from "./errors";
 import {
   CONFIG_KEYS,
   CONFIG_SCHEMA,
   NAMESPACE,
   REFINEMENTS,
-  REGION,
   type ConfigKey,
   type ConfigValues,
 } from "./schema";

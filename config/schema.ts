@@ -8,6 +8,14 @@
  * A row with a `default` is declared in `Pulumi.yaml` (the engine fills it in when the stack file leaves
  * the key out); every other key must be set in each stack file whose role reads it.
  */
+import {
+  ACCOUNT_ID,
+  ACCOUNT_OR_ALIAS,
+  AMI_ID,
+  ORGANIZATION_ARN_PATTERN,
+  OU_ARN_PATTERN,
+  REGION,
+} from "ami-guard-policies/rules/patterns";
 import { ESTATE_KEYS, orgPathsProblem } from "./estate";
 import type { KeySpec, ParsedValueOf, Scope } from "./spec";
 
@@ -22,13 +30,9 @@ export const FLEET: Scope = {
   why: "the workload accounts launch the images it shares",
 };
 
-export const ACCOUNT = /^[0-9]{12}$/;
-export const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$/;
-const ORG_ARN = /^arn:aws[a-z-]*:organizations::[0-9]{12}:organization\/o-[a-z0-9]{10,32}$/;
-const OU_ARN =
-  /^arn:aws[a-z-]*:organizations::[0-9]{12}:ou\/o-[a-z0-9]{10,32}\/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/;
+const ORG_ARN = new RegExp(ORGANIZATION_ARN_PATTERN);
+const OU_ARN = new RegExp(OU_ARN_PATTERN);
 const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
-const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const INSTANCE_TYPE = { test: /^[a-z0-9-]+\.[a-z0-9]+$/, what: "an instance type" } as const;
 const PRINCIPAL = {
@@ -220,7 +224,7 @@ export const CONFIG_SCHEMA = {
   allowedImageProviders: {
     type: "list",
     item: {
-      test: (v) => ACCOUNT.test(v) || ["amazon", "aws-marketplace", "aws-backup-vault"].includes(v),
+      test: ACCOUNT_OR_ALIAS,
       what: "an account id, amazon, aws-marketplace or aws-backup-vault",
     },
     mustInclude: { item: "amazon", because: "the pipeline's parent images are owned by AWS" },
@@ -277,7 +281,7 @@ export const CONFIG_SCHEMA = {
   },
   sharingAccountIds: {
     type: "list",
-    item: { test: ACCOUNT, what: "a 12-digit account id" },
+    item: { test: ACCOUNT_ID, what: "a 12-digit account id" },
     practice: 6,
     secret: false,
     description: "Accounts AMIs may be shared with.",
@@ -329,7 +333,7 @@ export const CONFIG_SCHEMA = {
   },
   inspectorDelegatedAdminAccountId: {
     type: "string",
-    valid: { test: (v) => v === "none" || ACCOUNT.test(v), what: "`none` or a 12-digit account id" },
+    valid: { test: (v) => v === "none" || ACCOUNT_ID.test(v), what: "`none` or a 12-digit account id" },
     default: "none",
     practice: 8,
     secret: false,
@@ -354,7 +358,7 @@ export const CONFIG_SCHEMA = {
     type: "list",
     item: {
       test: (v) =>
-        ACCOUNT.test(v) || /^r-[0-9a-z]{4,32}$/.test(v) || /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/.test(v),
+        ACCOUNT_ID.test(v) || /^r-[0-9a-z]{4,32}$/.test(v) || /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/.test(v),
       what: "an organization root (r-…), OU (ou-…) or account id",
     },
     default: [],

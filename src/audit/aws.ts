@@ -43,6 +43,7 @@ import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { LaunchPermission } from "ami-guard-policies/rules/facts";
 import { describeError } from "ami-guard-policies/aws/lookup";
 import { isParameterReference } from "ami-guard-policies/aws/ssm";
+import { AMI_ID } from "ami-guard-policies/rules/patterns";
 import {
   managementEventsOf,
   type AdvancedEventSelector,
@@ -291,7 +292,7 @@ function templateUses(v: LaunchTemplateVersion, pinnedBy: string[], unresolved: 
   const resource = `${v.LaunchTemplateId ?? "(no id)"} (${name}version ${v.VersionNumber ?? "?"}${by})`;
   // A resolve:ssm: reference EC2 left unresolved goes on as is: resolveParameterUses resolves and judges it.
   if (isParameterReference(id)) return [{ imageId: id, resource, kind: "launch-template" }];
-  if (!/^ami-[0-9a-f]+$/.test(id)) {
+  if (!AMI_ID.test(id)) {
     unresolved.push(
       `launch template ${resource} launches ${JSON.stringify(id)}, which EC2 did not resolve to an AMI id: its image cannot be judged`,
     );
