@@ -1,5 +1,4 @@
-import { failedClosed, amiSource, lookUpUses, resourcePolicy } from "../runtime/policy";
-import { judgeSharingAsSeen } from "../aws/owner";
+import { failedClosed, judgeAsSeen, lookUpUses, resourcePolicy } from "../runtime/policy";
 import { RULES, judgePermissions } from "../rules/rules";
 import {
   TYPES,
@@ -71,7 +70,6 @@ export const ec2AmiDisallowPublicSharing = resourcePolicy({
         judgePermissions(`the AMI it makes${made.path ? ` (${made.path})` : ""}`, made.launchPermissions, s),
       );
     }
-    const src = amiSource();
     for (const o of await lookUpUses(view, ["deploy", "source"])) {
       if (o.kind === "failed") {
         report(failedClosed("the sharing", o));
@@ -79,7 +77,7 @@ export const ec2AmiDisallowPublicSharing = resourcePolicy({
       }
       if (o.kind !== "facts") continue;
       // Only the owner can read launch permissions: a shared image's are read through ownerReadRoles.
-      for (const f of await judgeSharingAsSeen(o.facts, o.region, s, src))
+      for (const f of await judgeAsSeen("sharing", o, s))
         report(`${f.message} (${o.use.path}) Fix: ${f.fix}`);
     }
   },

@@ -1,4 +1,4 @@
-import { resourcePolicy, judgeUses } from "../runtime/policy";
+import { judgeUses, resourcePolicy, snapshotOwner } from "../runtime/policy";
 import { RULES, judgeTrust } from "../rules/rules";
 import {
   TYPES,
@@ -8,7 +8,6 @@ import {
   sourceSnapshots,
   typesWith,
 } from "../rules/resources";
-import { snapshotSource } from "../aws/snapshots";
 import { UNKNOWN, list, rec, str, strList, type Unknown } from "../rules/values";
 
 /** Practice 1: only AMIs from trusted owners and providers, never community images. */
@@ -102,7 +101,7 @@ async function judgeSnapshots(
       );
       continue;
     }
-    const r = await snapshotSource().owner(id, region);
+    const r = await snapshotOwner(id, region);
     if (r.kind === "found" && r.ownerId !== undefined && trusted.includes(r.ownerId)) continue;
     if (r.kind === "found") {
       report(

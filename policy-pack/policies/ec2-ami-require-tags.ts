@@ -1,5 +1,4 @@
-import { amiSource, failedClosed, lookUpUses, resourcePolicy } from "../runtime/policy";
-import { judgeTagsAsSeen } from "../aws/owner";
+import { failedClosed, judgeAsSeen, lookUpUses, resourcePolicy } from "../runtime/policy";
 import { RULES, judgeTagMap } from "../rules/rules";
 import { MAKERS, USERS, madeImages } from "../rules/resources";
 import { UNKNOWN } from "../rules/values";
@@ -23,12 +22,10 @@ export const ec2AmiRequireTags = resourcePolicy({
       }
     }
     // Tags are per account: a shared image is judged on its owner's tags where ownerReadRoles maps its owner.
-    const src = amiSource();
     for (const o of await lookUpUses(view, ["deploy"])) {
       if (o.kind === "failed") report(failedClosed("the tags", o));
       if (o.kind !== "facts") continue;
-      for (const f of await judgeTagsAsSeen(o.facts, o.region, s, src))
-        report(`${f.message} (${o.use.path}) Fix: ${f.fix}`);
+      for (const f of await judgeAsSeen("tags", o, s)) report(`${f.message} (${o.use.path}) Fix: ${f.fix}`);
     }
   },
 });

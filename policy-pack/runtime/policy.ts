@@ -11,6 +11,8 @@ import type {
 } from "@pulumi/policy";
 import type { AmiFacts } from "../rules/facts";
 import { sourceFromEnvironment, type AmiSource } from "../aws/lookup";
+import { judgeSharingAsSeen, judgeTagsAsSeen } from "../aws/owner";
+import { snapshotSource, type SnapshotLookup } from "../aws/snapshots";
 import { CATALOGUE, practiceTags, type CatalogueEntry, STACK_RULES } from "../rules/catalogue";
 import { RULES, judgeMissing, type Finding, type RuleName } from "../rules/rules";
 import { configSchema, resolveSettings, SettingsError, type AmiGuardSettings } from "../rules/settings";
@@ -99,6 +101,24 @@ export function amiSource(): AmiSource | string {
     }
   }
   return source ?? (sourceError as string);
+}
+
+/**
+ * A rule only an image's owner can judge (its tags, its launch permissions), judged on the view that counts: the
+ * owner's, read through `ownerReadRoles` where that maps the owner, else this account's, saying what it cannot
+ * see (`aws/owner.ts`). Policies reach the AWS edges only through the runtime.
+ */
+export function judgeAsSeen(
+  rule: "tags" | "sharing",
+  o: { facts: AmiFacts; region: string },
+  s: AmiGuardSettings,
+): Promise<Finding[]> {
+  return (rule === "tags" ? judgeTagsAsSeen : judgeSharingAsSeen)(o.facts, o.region, s, amiSource());
+}
+
+/** Who owns an EBS snapshot, through the process's snapshot source (`aws/snapshots.ts`). */
+export function snapshotOwner(snapshotId: string, region: string): Promise<SnapshotLookup> {
+  return snapshotSource().owner(snapshotId, region);
 }
 
 /** Replaces the process-wide AMI source (tests and the benchmark). */
