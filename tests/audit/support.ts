@@ -10,6 +10,7 @@ import { DEFAULT_CLIENT, type AuditOptions } from "../../src/audit/audit";
 import { parseConfig } from "../../src/audit/config";
 import { main } from "../../src/cli/ami-guard";
 import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
+import { captureMain, type CliRun } from "../helpers/cli";
 import {
   startEc2Server,
   type Ec2Handler,
@@ -119,30 +120,9 @@ export function useAuditLoopback(tmpPrefix = "ami-guard-audit-"): AuditLoopback 
   return fixture;
 }
 
-/** Runs the CLI in-process, capturing stdout and stderr. */
-export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const tty = process.stdout.isTTY;
-  process.stdout.isTTY = false; // the table's width is then fixed (100), as in the goldens
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += chunk.toString();
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-    process.stdout.isTTY = tty;
-  }
+/** Runs the CLI in-process, capturing stdout and stderr (see tests/helpers/cli.ts). */
+export function runCli(args: string[]): Promise<CliRun> {
+  return captureMain(main, args);
 }
 
 /** Audit options for tests: fast retries and timeouts, the pack's defaults. */

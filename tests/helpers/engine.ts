@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startPolicyPack, type PolicyPackProcess } from "../../src/analyzer/client";
+import { requireBuiltCli, type CliRun } from "./cli";
 import type {
   AnalyzedResource,
   JsonObject,
@@ -119,11 +120,7 @@ export function writeInventory(
 
 export const FIXTURE_PROJECT = path.join(REPO, "tests", "fixtures", "preview", "project");
 
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { CliRun } from "./cli";
 
 /** The tests' TypeScript loader (see register.js), which also runs the CLI from source. */
 const TEST_REGISTER = path.join(__dirname, "register.js");
@@ -152,6 +149,7 @@ export function runCli(
     timeoutMs?: number;
   } = {},
 ): Promise<CliRun> {
+  if (opts.compiled) requireBuiltCli();
   const env: NodeJS.ProcessEnv = { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" };
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     if (v === undefined) delete env[k];

@@ -2,6 +2,12 @@
  * `ami-guard preview` end to end on a fixture project that pins AMI ids (tests/fixtures/preview/project), and
  * on every kind of bad input: exit 1 with diagnostics naming the AMIs, exit 0 on clean images, exit 2 with a
  * one-line message naming the file (never a stack trace).
+ *
+ * The compiled `ami-guard` binary is started as a process once per exit code here (1: the pinned stack, 2: an
+ * unknown stack; 0 in stacks.spec.ts): exit code, JSON or text on stdout, the message on stderr. Every other
+ * case runs the CLI's `main` in this process, which returns the same exit code and writes the same output:
+ * the previews compiled (their program runner then starts without a TypeScript loader), the bad input from
+ * source, one of them through the program runner started from source.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -19,6 +25,7 @@ import {
   scaled,
   writeInventory,
 } from "../helpers/engine";
+import { requireBuiltCli, runMain } from "../helpers/cli";
 
 const schema = JSON.parse(
   fs.readFileSync(path.join(REPO, "tests/fixtures/preview/output.schema.json"), "utf8"),
@@ -80,6 +87,7 @@ describe("ami-guard preview on a stack that pins AMIs", function () {
 
   before(() => {
     requireBuiltPack();
+    requireBuiltCli();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ami-guard-preview-"));
     badInventory = writeInventory(badImages);
     cleanInventory = writeInventory([image({ id: CLEAN, owner: TRUSTED })]);
@@ -95,9 +103,10 @@ describe("ami-guard preview on a stack that pins AMIs", function () {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("exits 1 when AMIs are public, unencrypted or foreign, naming each AMI and resource", async () => {
+  it("exits 1 when AMIs are public, unencrypted or foreign, naming each AMI and resource (the binary)", async () => {
     const run = await runCli(
       fixture("pinned", "--json", "--inventory", badInventory, "--policy-pack-config", trustConfig),
+      { compiled: true },
     );
     assert.equal(run.code, 1, run.stderr);
     const out = JSON.parse(run.stdout) as Out;
@@ -130,8 +139,9 @@ describe("ami-guard preview on a stack that pins AMIs", function () {
   });
 
   it("groups the text output by resource with the level", async () => {
-    const run = await runCli(
+    const run = await runMain(
       fixture("pinned", "--inventory", badInventory, "--policy-pack-config", trustConfig),
+      { compiled: true },
     );
     assert.equal(run.code, 1, run.stderr);
     assert.match(
@@ -143,8 +153,9 @@ describe("ami-guard preview on a stack that pins AMIs", function () {
   });
 
   it("exits 0 on approved, encrypted, private AMIs of an owner the policy config trusts", async () => {
-    const run = await runCli(
+    const run = await runMain(
       fixture("clean", "--json", "--inventory", cleanInventory, "--policy-pack-config", trustConfig),
+      { compiled: true },
     );
     assert.equal(run.code, 0, run.stderr + run.stdout);
     const out = JSON.parse(run.stdout) as Out;
@@ -156,7 +167,7 @@ describe("ami-guard preview on a stack that pins AMIs", function () {
   });
 
   it("takes the verdict from the policy config: without trusting the owner, the same stack fails", async () => {
-    const run = await runCli(fixture("clean", "--json", "--inventory", cleanInventory));
+    const run = await runMain(fixture("clean", "--json", "--inventory", cleanInventory), { compiled: true });
     assert.equal(run.code, 1);
     const out = JSON.parse(run.stdout) as Out;
     assert.ok(
@@ -180,7 +191,8 @@ describe("ami-guard preview on a stack that pins AMIs", function () {
       },
     });
     try {
-      const run = await runCli(fixture("pinned", "--json", "--live", "--policy-pack-config", trustConfig), {
+      const run = await runMain(fixture("pinned", "--json", "--live", "--policy-pack-config", trustConfig), {
+        compiled: true,
         env: {
           AWS_ENDPOINT_URL_EC2: server.url,
           AWS_ACCESS_KEY_ID: "AKIAFAKEFAKEFAKEFAKE",
@@ -212,21 +224,21 @@ describe("ami-guard preview on bad input (exit 2, a message naming the file)", f
     return f;
   };
 
-  it("an unknown stack, listing the known ones", async () => {
+  it("an unknown stack, listing the known ones (the binary)", async () => {
     assertCleanFailure(
-      await runCli(["preview", "--stack", "qa"]),
+      await runCli(["preview", "--stack", "qa"], { compiled: true }),
       /unknown stack "qa".*Pulumi\.qa\.yaml.*stacks: dev, prod, staging/,
     );
   });
 
   it("a stack name that is not one", async () => {
-    assertCleanFailure(await runCli(["preview", "--stack", "../dev"]), /invalid stack name/);
+    assertCleanFailure(await runMain(["preview", "--stack", "../dev"]), /invalid stack name/);
   });
 
   it("a missing inventory", async () => {
     const f = path.join(tmp, "nope.json");
     assertCleanFailure(
-      await runCli(["preview", "--stack", "dev", "--inventory", f]),
+      await runMain(["preview", "--stack", "dev", "--inventory", f]),
       new RegExp(`cannot read inventory .*nope\\.json: no such file`),
     );
   });
@@ -234,29 +246,29 @@ describe("ami-guard preview on bad input (exit 2, a message naming the file)", f
   it("an inventory that is not JSON, or not in the describe-images shape", async () => {
     const notJson = write("broken.json", "{ Images: [");
     assertCleanFailure(
-      await runCli(["preview", "--stack", "dev", "--inventory", notJson]),
+      await runMain(["preview", "--stack", "dev", "--inventory", notJson]),
       /broken\.json is not valid JSON/,
     );
     const shape = write("shape.json", JSON.stringify([{ ImageId: "ami-1" }]));
     assertCleanFailure(
-      await runCli(["preview", "--stack", "dev", "--inventory", shape]),
+      await runMain(["preview", "--stack", "dev", "--inventory", shape]),
       /shape\.json is not in the shape of 'aws ec2 describe-images/,
     );
     const noId = write("noid.json", JSON.stringify({ Images: [{ Name: "x" }] }));
     assertCleanFailure(
-      await runCli(["preview", "--stack", "dev", "--inventory", noId]),
+      await runMain(["preview", "--stack", "dev", "--inventory", noId]),
       /noid\.json: Images\[0\] has no ImageId/,
     );
   });
 
   it("a missing or malformed policy pack config", async () => {
     assertCleanFailure(
-      await runCli(["preview", "--stack", "dev", "--policy-pack-config", path.join(tmp, "none.json")]),
+      await runMain(["preview", "--stack", "dev", "--policy-pack-config", path.join(tmp, "none.json")]),
       /cannot read policy pack config .*none\.json: no such file/,
     );
     const bad = write("bad-config.json", "{");
     assertCleanFailure(
-      await runCli(["preview", "--stack", "dev", "--policy-pack-config", bad]),
+      await runMain(["preview", "--stack", "dev", "--policy-pack-config", bad]),
       /bad-config\.json is not valid JSON/,
     );
   });
@@ -264,7 +276,7 @@ describe("ami-guard preview on bad input (exit 2, a message naming the file)", f
   it("a policy pack config that breaks a policy's schema, naming the file and the property", async () => {
     const age = write("age.json", JSON.stringify({ "ec2-ami-disallow-stale-image": { maxAgeDays: 0 } }));
     assertCleanFailure(
-      await runCli(["preview", "--stack", "dev", "--policy-pack-config", age]),
+      await runMain(["preview", "--stack", "dev", "--policy-pack-config", age]),
       /age\.json: ec2-ami-disallow-stale-image\.maxAgeDays must be at least 1/,
     );
     const owner = write(
@@ -272,7 +284,7 @@ describe("ami-guard preview on bad input (exit 2, a message naming the file)", f
       JSON.stringify({ "ec2-ami-disallow-untrusted-owner": { trustedOwners: ["amazon", "12"] } }),
     );
     assertCleanFailure(
-      await runCli(["preview", "--stack", "dev", "--policy-pack-config", owner]),
+      await runMain(["preview", "--stack", "dev", "--policy-pack-config", owner]),
       /owner\.json: ec2-ami-disallow-untrusted-owner\.trustedOwners\[1\] "12" does not match/,
     );
     const extra = write(
@@ -280,24 +292,25 @@ describe("ami-guard preview on bad input (exit 2, a message naming the file)", f
       JSON.stringify({ "ec2-ami-require-tags": { requiredTag: ["Version"] } }),
     );
     assertCleanFailure(
-      await runCli(["preview", "--stack", "dev", "--policy-pack-config", extra]),
+      await runMain(["preview", "--stack", "dev", "--policy-pack-config", extra]),
       /extra\.json: unknown property ec2-ami-require-tags\.requiredTag/,
     );
     const level = write("level.json", JSON.stringify({ "ec2-ami-require-tags": "sometimes" }));
     assertCleanFailure(
-      await runCli(["preview", "--stack", "dev", "--policy-pack-config", level]),
+      await runMain(["preview", "--stack", "dev", "--policy-pack-config", level]),
       /level\.json: ec2-ami-require-tags must be an enforcement level/,
     );
     const unknown = write("unknown.json", JSON.stringify({ "ec2-ami-no-such-policy": {} }));
+    // Checked against the policies the started pack lists: the program and the pack run, compiled.
     assertCleanFailure(
-      await runCli(["preview", "--stack", "dev", "--policy-pack-config", unknown]),
+      await runMain(["preview", "--stack", "dev", "--policy-pack-config", unknown], { compiled: true }),
       /unknown\.json: ec2-ami-no-such-policy is not a policy of pack ami-guard/,
     );
   });
 
-  it("a ConfigError from the program's config validation, with its message", async () => {
+  it("a ConfigError from the program's config validation, with its message (the runner from source)", async () => {
     assertCleanFailure(
-      await runCli(fixture("broken")),
+      await runMain(fixture("broken")),
       /Invalid configuration fixture:fleetAmi in stacks\/Pulumi\.broken\.yaml: "not-an-ami" is not an AMI id/,
     );
   });
@@ -309,7 +322,7 @@ describe("ami-guard preview on bad input (exit 2, a message naming the file)", f
       dev.replace(/ami-guard:amiMaxAgeDays: .*/, 'ami-guard:amiMaxAgeDays: "zero"'),
     );
     assertCleanFailure(
-      await runCli(["preview", "--stack", "dev", "--config-file", f]),
+      await runMain(["preview", "--stack", "dev", "--config-file", f]),
       /Invalid configuration ami-guard:amiMaxAgeDays/,
     );
   });
@@ -317,7 +330,7 @@ describe("ami-guard preview on bad input (exit 2, a message naming the file)", f
   it("a stack file that is not YAML", async () => {
     const f = write("Pulumi.x.yaml", "config: [unclosed");
     assertCleanFailure(
-      await runCli(["preview", "--stack", "dev", "--config-file", f]),
+      await runMain(["preview", "--stack", "dev", "--config-file", f]),
       /Pulumi\.x\.yaml is not valid YAML/,
     );
   });
@@ -325,13 +338,13 @@ describe("ami-guard preview on bad input (exit 2, a message naming the file)", f
   it("--live together with --inventory", async () => {
     const inv = write("inv.json", JSON.stringify({ Images: [] }));
     assertCleanFailure(
-      await runCli(["preview", "--stack", "dev", "--live", "--inventory", inv]),
+      await runMain(["preview", "--stack", "dev", "--live", "--inventory", inv]),
       /--live and --inventory exclude each other/,
     );
   });
 
   it("no --stack", async () => {
-    const run = await runCli(["preview"]);
+    const run = await runMain(["preview"]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /required option '-s, --stack <name>' not specified/);
   });

@@ -3,12 +3,14 @@
  * workload stack launching the shared golden image passes with an inventory that holds the owner's view
  * (OwnerViews, as the build account's audit exports it), and is blocked when the owner's view says the image
  * is un-approved, public or shared outside the allow-list — although the workload's own view shows none of it.
+ * The CLI runs compiled, in this process (its `main`): cli.spec.ts and stacks.spec.ts start the binary.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO, requireBuiltPack, runCli, scaled } from "../helpers/engine";
+import { REPO, requireBuiltPack, scaled } from "../helpers/engine";
+import { requireBuiltCli, runMain } from "../helpers/cli";
 import { image } from "../helpers/policy";
 
 interface Out {
@@ -47,7 +49,10 @@ function inventory(dir: string, name: string, ownerTags: Record<string, string>,
 
 describe("ami-guard preview across the estate (image-build and workload stacks)", function () {
   this.timeout(scaled(150_000));
-  before(requireBuiltPack);
+  before(() => {
+    requireBuiltPack();
+    requireBuiltCli();
+  });
   let dir: string;
   before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-guard-estate-"))));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -56,9 +61,10 @@ describe("ami-guard preview across the estate (image-build and workload stacks)"
     (JSON.parse(stdout) as Out).diagnostics.filter((d) => d.level === "mandatory");
 
   it("build: the image-build stack passes its own pack (exit 0)", async () => {
-    const run = await runCli(["preview", "--stack", "build", "--config-file", stackFile("build"), "--json"], {
-      timeoutMs: 120_000,
-    });
+    const run = await runMain(
+      ["preview", "--stack", "build", "--config-file", stackFile("build"), "--json"],
+      { compiled: true },
+    );
     assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
     assert.deepEqual(mandatory(run.stdout), []);
   });
@@ -67,7 +73,7 @@ describe("ami-guard preview across the estate (image-build and workload stacks)"
     const file = inventory(dir, "good", { Version: "1.0.0", Environment: "build", Approved: "true" }, [
       { OrganizationalUnitArn: OU },
     ]);
-    const run = await runCli(
+    const run = await runMain(
       [
         "preview",
         "--stack",
@@ -78,9 +84,7 @@ describe("ami-guard preview across the estate (image-build and workload stacks)"
         file,
         "--json",
       ],
-      {
-        timeoutMs: 120_000,
-      },
+      { compiled: true },
     );
     assert.equal(run.code, 0, run.stderr + run.stdout.slice(-3000));
     assert.deepEqual(mandatory(run.stdout), []);
@@ -92,7 +96,7 @@ describe("ami-guard preview across the estate (image-build and workload stacks)"
       { OrganizationalUnitArn: OU },
       { UserId: "999999999999" },
     ]);
-    const run = await runCli(
+    const run = await runMain(
       [
         "preview",
         "--stack",
@@ -103,9 +107,7 @@ describe("ami-guard preview across the estate (image-build and workload stacks)"
         file,
         "--json",
       ],
-      {
-        timeoutMs: 120_000,
-      },
+      { compiled: true },
     );
     assert.equal(run.code, 1, run.stderr + run.stdout.slice(-3000));
     const found = mandatory(run.stdout);

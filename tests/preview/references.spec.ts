@@ -1,7 +1,7 @@
 /**
  * `ami-guard preview` offline with an AMI named through `resolve:ssm:`: the inventory's `Parameters` carry the
  * parameter's value to the pack, the image it names is judged, and a malformed `Parameters` list is refused
- * with one line naming the file.
+ * with one line naming the file. The CLI runs compiled, in this process (its `main`).
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -12,10 +12,10 @@ import {
   image,
   PACK_DIR,
   requireBuiltPack,
-  runCli,
   scaled,
   writeInventory,
 } from "../helpers/engine";
+import { requireBuiltCli, runMain } from "../helpers/cli";
 
 const CLEAN = "ami-0ddddddddddddddd4";
 const COMMUNITY = "ami-0bbbbbbbbbbbbbbb2";
@@ -38,6 +38,7 @@ describe("ami-guard preview with resolve:ssm: AMIs", function () {
 
   before(() => {
     requireBuiltPack();
+    requireBuiltCli();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ami-guard-ssm-preview-"));
     trustConfig = path.join(tmp, "trust.json");
     fs.writeFileSync(
@@ -63,22 +64,25 @@ describe("ami-guard preview with resolve:ssm: AMIs", function () {
   });
 
   const preview = (inv: string) =>
-    runCli([
-      "preview",
-      "--stack",
-      "clean",
-      "--cwd",
-      FIXTURE_PROJECT,
-      "--policy-pack",
-      PACK_DIR,
-      "--config-file",
-      stackFile,
-      "--policy-pack-config",
-      trustConfig,
-      "--json",
-      "--inventory",
-      inv,
-    ]);
+    runMain(
+      [
+        "preview",
+        "--stack",
+        "clean",
+        "--cwd",
+        FIXTURE_PROJECT,
+        "--policy-pack",
+        PACK_DIR,
+        "--config-file",
+        stackFile,
+        "--policy-pack-config",
+        trustConfig,
+        "--json",
+        "--inventory",
+        inv,
+      ],
+      { compiled: true },
+    );
 
   it("passes when the parameter holds an approved image, and blocks when it holds a community image", async () => {
     const ok = await preview(inventory(CLEAN));

@@ -1,6 +1,10 @@
 /**
  * Dogfooding: `ami-guard preview` on each shipped stack, with the shipped default inventory. Every resource of
  * the stack goes to the project's pack through the engine protocol, and no mandatory policy is violated.
+ *
+ * Each stack's preview runs once, compiled, through the CLI's `main` in this process (dev's also writes the
+ * effective policy config, read back by a second run); the `ami-guard` binary is started as a process once, on
+ * dev in text mode: exit 0, the plan on stdout, nothing on stderr.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -8,7 +12,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import Ajv from "ajv";
 import { readInventory } from "../../policy-pack/aws/lookup";
-import { REPO, requireBuiltPack, runCli, scaled } from "../helpers/engine";
+import { type CliRun, REPO, requireBuiltPack, runCli, scaled } from "../helpers/engine";
+import { requireBuiltCli, runMain } from "../helpers/cli";
 
 const schema = JSON.parse(
   fs.readFileSync(path.join(REPO, "tests/fixtures/preview/output.schema.json"), "utf8"),
@@ -23,7 +28,24 @@ interface Out {
 
 describe("ami-guard preview on the shipped stacks", function () {
   this.timeout(scaled(150_000));
-  before(requireBuiltPack);
+  let dir: string;
+  let configFile: string;
+  /** dev's preview (--json), which also wrote the effective policy config to `configFile`. */
+  let dev: CliRun;
+  before(async () => {
+    requireBuiltPack();
+    requireBuiltCli();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-guard-cfg-"));
+    configFile = path.join(dir, "dev.json");
+    dev = await runMain(["preview", "--stack", "dev", "--json", "--write-policy-pack-config", configFile], {
+      compiled: true,
+    });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const preview = (stack: string) =>
+    stack === "dev"
+      ? Promise.resolve(dev)
+      : runMain(["preview", "--stack", stack, "--json"], { compiled: true });
 
   it("ships a valid default inventory that cannot age", () => {
     const images = readInventory(path.join(REPO, "inventory", "default.json"));
@@ -34,7 +56,7 @@ describe("ami-guard preview on the shipped stacks", function () {
 
   for (const stack of ["dev", "staging", "prod"]) {
     it(`${stack}: every resource goes through the pack with no mandatory violation (exit 0)`, async () => {
-      const run = await runCli(["preview", "--stack", stack, "--json"]);
+      const run = await preview(stack);
       assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
       const out = JSON.parse(run.stdout) as Out;
       assert.ok(validate(out), JSON.stringify(validate.errors));
@@ -66,36 +88,20 @@ describe("ami-guard preview on the shipped stacks", function () {
     });
   }
 
-  it("prints a plan and the verdict in text mode (npm start's output)", async () => {
-    const run = await runCli(["preview", "--stack", "dev"]);
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /Previewing update \(dev\)/);
-    assert.match(run.stdout, /pulumi:pulumi:Stack\s+ami-guard-dev\s+create/);
-    assert.match(run.stdout, /aws:ec2\/launchTemplate:LaunchTemplate/);
-    assert.match(run.stdout, /\+ [0-9]+ to create/);
-    assert.match(run.stdout, /Result: no mandatory policy violations/);
-    assert.equal(run.stderr, "", "no progress bar when stderr is not a terminal");
-  });
-
   it("writes the effective policy config, which --policy-pack-config accepts back", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-guard-cfg-"));
-    try {
-      const file = path.join(dir, "dev.json");
-      const first = await runCli(["preview", "--stack", "dev", "--json", "--write-policy-pack-config", file]);
-      assert.equal(first.code, 0, first.stderr);
-      const doc = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, Record<string, unknown>>;
-      assert.deepEqual(doc["ec2-ami-disallow-untrusted-owner"].trustedOwners, ["amazon", "111111111111"]);
-      assert.equal(doc["ec2-ami-disallow-stale-image"].maxAgeDays, 30);
-      assert.equal(doc["ec2-ami-disallow-stale-image"].enforcementLevel, "mandatory");
-      const again = await runCli(["preview", "--stack", "dev", "--json", "--policy-pack-config", file]);
-      assert.equal(again.code, 0, again.stderr);
-      assert.deepEqual(JSON.parse(again.stdout), JSON.parse(first.stdout));
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    assert.equal(dev.code, 0, dev.stderr);
+    const doc = JSON.parse(fs.readFileSync(configFile, "utf8")) as Record<string, Record<string, unknown>>;
+    assert.deepEqual(doc["ec2-ami-disallow-untrusted-owner"].trustedOwners, ["amazon", "111111111111"]);
+    assert.equal(doc["ec2-ami-disallow-stale-image"].maxAgeDays, 30);
+    assert.equal(doc["ec2-ami-disallow-stale-image"].enforcementLevel, "mandatory");
+    const again = await runMain(["preview", "--stack", "dev", "--json", "--policy-pack-config", configFile], {
+      compiled: true,
+    });
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.stdout), JSON.parse(dev.stdout));
   });
 
-  it("runs compiled, as `npm start` does, without ts-node", async () => {
+  it("the binary prints a plan and the verdict in text mode, compiled as `npm start` runs it, without ts-node (exit 0)", async () => {
     const bin = path.join(REPO, "dist", "src", "cli", "ami-guard.js");
     assert.ok(
       fs.existsSync(bin),
@@ -106,6 +112,11 @@ describe("ami-guard preview on the shipped stacks", function () {
       env: { TS_NODE_TRANSPILE_ONLY: undefined },
     });
     assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Previewing update \(dev\)/);
+    assert.match(run.stdout, /pulumi:pulumi:Stack\s+ami-guard-dev\s+create/);
+    assert.match(run.stdout, /aws:ec2\/launchTemplate:LaunchTemplate/);
+    assert.match(run.stdout, /\+ [0-9]+ to create/);
     assert.match(run.stdout, /Result: no mandatory policy violations/);
+    assert.equal(run.stderr, "", "no progress bar when stderr is not a terminal");
   });
 });
