@@ -3,7 +3,7 @@
  * offline preview) and derived by the program's own pure function (`config/pack-settings.ts`).
  */
 import * as path from "node:path";
-import { ConfigError } from "../../config";
+import { ConfigError } from "../../config/errors";
 import { isOwnProject, packSettingsForStack, type PackSettings } from "../../config/pack-settings";
 import { UserError } from "../cli/errors";
 import { shownPath } from "../cli/files";

@@ -3,7 +3,8 @@
  * `audit --config`) is read through one bounded reader: only a regular file of sane size (a FIFO must not hang
  * the CLI, /dev/zero must not be read without end), and a parse error never echoes the file's contents. Each
  * refusal is one line and exit code 2. The FIFO and /dev/zero cases run the compiled CLI as a child process, so
- * that a hang or an endless read is a failed test, not a stuck suite; the others run `main` in-process.
+ * that a hang or an endless read is a failed test, not a stuck suite; the others run `main` in-process (from
+ * source, or compiled when the program runs: its runner then starts without a TypeScript loader).
  */
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
@@ -12,6 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { MAX_CONFIG_BYTES, MAX_INVENTORY_BYTES } from "../../policy-pack/aws/files";
 import { type CliRun, REPO, runCli as spawnCli, scaled } from "../helpers/engine";
+import { runMain } from "../helpers/cli";
 import { runCli as mainCli, sdkEnv } from "../audit/support";
 
 const SECRET = "hunter2-do-not-print";
@@ -65,10 +67,10 @@ describe("ami-guard input files: regular files of sane size, parse errors withou
   // No AWS call may be made for bad input: point the SDK nowhere.
   const env = { AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_REGION: "us-east-1", AWS_MAX_ATTEMPTS: "1" };
   const spawned = (args: string[]) => spawnCli(args, { env, compiled: true, timeoutMs: 30_000 });
-  const cli = async (args: string[]): Promise<CliRun> => {
+  const cli = async (args: string[], opts: { compiled?: boolean } = {}): Promise<CliRun> => {
     const restore = sdkEnv(env);
     try {
-      return await mainCli(args);
+      return await (opts.compiled ? runMain(args, opts) : mainCli(args));
     } finally {
       restore();
     }
@@ -184,15 +186,9 @@ describe("ami-guard input files: regular files of sane size, parse errors withou
         dev.replace(/ami-guard:amiMaxAgeDays: .*/, 'ami-guard:amiMaxAgeDays: "zero"'),
       );
       const pack = write("pack-ok.json", "{}");
-      const run = await spawned([
-        "preview",
-        "--stack",
-        "dev",
-        "--config-file",
-        f,
-        "--policy-pack-config",
-        pack,
-      ]);
+      const run = await cli(["preview", "--stack", "dev", "--config-file", f, "--policy-pack-config", pack], {
+        compiled: true,
+      });
       refused(run, /Invalid configuration ami-guard:amiMaxAgeDays in \S*my-dev2\.yaml: /);
       assert.doesNotMatch(run.stderr, /stacks\/Pulumi\.dev\.yaml/);
     });
