@@ -104,6 +104,16 @@ describe("the published pack (npm pack → unpack outside the repository → npm
         !["package.json", "PulumiPolicy.yaml", "README.md", "config.example.json"].includes(f),
     );
     assert.deepEqual(stray, [], "nothing but the compiled pack and its documents");
+    // Every compiled module has its source: a module left in bin/ by an older build is not shipped.
+    const orphans = packed.filter(
+      (f) =>
+        /^bin\/.+\.js$/.test(f) && !fs.existsSync(path.join(PACK_DIR, f.replace(/^bin\/(.+)\.js$/, "$1.ts"))),
+    );
+    assert.deepEqual(
+      orphans,
+      [],
+      "compiled modules without a source (npm run build starts from an empty bin/)",
+    );
   });
 
   it("is built with a tsconfig that extends nothing outside policy-pack/", () => {
