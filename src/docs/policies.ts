@@ -1,7 +1,7 @@
 /**
  * `docs/policies.md`, rendered from the rule catalogue (policy-pack/rules/catalogue.ts): every rule of the pack
  * and of the audit, with its severity per finding, practices, settings, description and remediation. Written by
- * `npm run docs`; tests/docs/policies.spec.ts fails when the committed file is stale.
+ * `npm run docs`; tests/docs/policies-doc-generated.spec.ts fails when the committed file is stale.
  */
 import {
   CATALOGUE,
