@@ -3,10 +3,14 @@
  * runners unpack the tarball into a folder of their own, run `npm install` there and start it with
  * `pulumi-analyzer-policy` (run-policy-pack of the @pulumi/pulumi installed in that folder, the folder as working
  * directory). This spec does exactly that, once, in a temporary folder outside the repository, so nothing of
- * the repository (its tsconfig.json, its sources, its node_modules) can help the pack start.
+ * the repository (its tsconfig.json, its sources, its node_modules) can help the pack start. The folder's
+ * node_modules are kept from one run to the next (in the system's temporary directory, one folder per checkout):
+ * each run empties the folder but for them, unpacks the new tarball, and `npm install` (without a lock file, as
+ * on a fresh folder) brings them to the package's manifest: about 1 s instead of unpacking 250 packages again.
  */
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -58,6 +62,16 @@ describe("the published pack (npm pack → unpack outside the repository → npm
   before(async () => {
     requireBuiltPack();
     work = fs.mkdtempSync(path.join(os.tmpdir(), "ami-guard-published-"));
+    // The installed folder of the last run of this checkout, outside the repository: all but node_modules goes.
+    const installs = path.join(
+      os.tmpdir(),
+      `ami-guard-published-install-${createHash("sha256").update(REPO).digest("hex").slice(0, 12)}`,
+    );
+    dir = path.join(installs, "package");
+    fs.mkdirSync(dir, { recursive: true });
+    for (const entry of fs.readdirSync(dir)) {
+      if (entry !== "node_modules") fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+    }
     await npm(["pack", "--pack-destination", work, "--loglevel", "error"], PACK_DIR);
     const tarballs = fs.readdirSync(work).filter((f) => f.endsWith(".tgz"));
     assert.equal(tarballs.length, 1, `npm pack made one tarball: ${tarballs.join(", ")}`);
@@ -66,8 +80,7 @@ describe("the published pack (npm pack → unpack outside the repository → npm
       .split("\n")
       .filter(Boolean)
       .map((f) => f.replace(/^package\//, ""));
-    await run("tar", ["-xzf", tarball, "-C", work]);
-    dir = path.join(work, "package");
+    await run("tar", ["-xzf", tarball, "-C", installs]);
     await npm(
       ["install", "--omit=dev", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel", "error"],
       dir,
