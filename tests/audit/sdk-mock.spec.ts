@@ -47,6 +47,30 @@ const image = (n: number, over: Partial<Image> = {}): Image => ({
   ...over,
 });
 
+/** Inspector's BatchGetAccountStatus answer for this account, its EC2 scanning `status`. */
+const inspectorEc2 = (status: "ENABLED" | "DISABLED") => ({
+  accounts: [
+    {
+      accountId: ACCOUNT,
+      state: undefined,
+      resourceState: { ec2: { status, errorCode: undefined, errorMessage: undefined }, ecr: undefined },
+    },
+  ],
+});
+
+/** DescribeTrails answering one multi-Region trail with log file validation: `name` of `account`, home `region`. */
+const oneTrail = (name: string, region: string, account: string) => ({
+  trailList: [
+    {
+      Name: name,
+      TrailARN: `arn:aws:cloudtrail:${region}:${account}:trail/${name}`,
+      HomeRegion: region,
+      IsMultiRegionTrail: true,
+      LogFileValidationEnabled: true,
+    },
+  ],
+});
+
 describe("audit AWS calls (aws-sdk-client-mock)", function () {
   // Made in before(), not at load: mocking at load would stub the SDK for every spec file in the process.
   const mocks = () => ({
@@ -85,29 +109,8 @@ describe("audit AWS calls (aws-sdk-client-mock)", function () {
       .resolves({ ImageBlockPublicAccessState: "block-new-sharing" });
     ec2.on(GetSnapshotBlockPublicAccessStateCommand).resolves({ State: "block-all-sharing" });
     ec2.on(GetAllowedImagesSettingsCommand).resolves({ State: "enabled", ImageCriteria: [{}] });
-    inspector.on(BatchGetAccountStatusCommand).resolves({
-      accounts: [
-        {
-          accountId: ACCOUNT,
-          state: undefined,
-          resourceState: {
-            ec2: { status: "ENABLED", errorCode: undefined, errorMessage: undefined },
-            ecr: undefined,
-          },
-        },
-      ],
-    });
-    trail.on(DescribeTrailsCommand).resolves({
-      trailList: [
-        {
-          Name: "main",
-          TrailARN: "arn:aws:cloudtrail:us-east-1:111111111111:trail/main",
-          HomeRegion: "us-east-1",
-          IsMultiRegionTrail: true,
-          LogFileValidationEnabled: true,
-        },
-      ],
-    });
+    inspector.on(BatchGetAccountStatusCommand).resolves(inspectorEc2("ENABLED"));
+    trail.on(DescribeTrailsCommand).resolves(oneTrail("main", "us-east-1", ACCOUNT));
     trail.on(GetTrailStatusCommand).resolves({ IsLogging: true });
     trail
       .on(GetEventSelectorsCommand)
@@ -344,17 +347,7 @@ describe("audit AWS calls (aws-sdk-client-mock)", function () {
   });
 
   it("reads each trail's event selectors in its home region: a trail recording only read events is not working", async () => {
-    trail.on(DescribeTrailsCommand).resolves({
-      trailList: [
-        {
-          Name: "org",
-          TrailARN: "arn:aws:cloudtrail:eu-west-1:999999999999:trail/org",
-          HomeRegion: "eu-west-1",
-          IsMultiRegionTrail: true,
-          LogFileValidationEnabled: true,
-        },
-      ],
-    });
+    trail.on(DescribeTrailsCommand).resolves(oneTrail("org", "eu-west-1", "999999999999"));
     trail.on(GetEventSelectorsCommand).resolves({
       EventSelectors: [{ ReadWriteType: "ReadOnly", IncludeManagementEvents: true }],
     });
@@ -382,29 +375,8 @@ describe("audit AWS calls (aws-sdk-client-mock)", function () {
   });
 
   it("reads Inspector's EC2 status and the trail status in the trail's home region", async () => {
-    inspector.on(BatchGetAccountStatusCommand).resolves({
-      accounts: [
-        {
-          accountId: ACCOUNT,
-          state: undefined,
-          resourceState: {
-            ec2: { status: "DISABLED", errorCode: undefined, errorMessage: undefined },
-            ecr: undefined,
-          },
-        },
-      ],
-    });
-    trail.on(DescribeTrailsCommand).resolves({
-      trailList: [
-        {
-          Name: "org",
-          TrailARN: "arn:aws:cloudtrail:eu-west-1:999999999999:trail/org",
-          HomeRegion: "eu-west-1",
-          IsMultiRegionTrail: true,
-          LogFileValidationEnabled: true,
-        },
-      ],
-    });
+    inspector.on(BatchGetAccountStatusCommand).resolves(inspectorEc2("DISABLED"));
+    trail.on(DescribeTrailsCommand).resolves(oneTrail("org", "eu-west-1", "999999999999"));
     trail.on(GetTrailStatusCommand).resolves({ IsLogging: false });
     const report = await runAudit(testOptions());
     assert.deepEqual(inspector.commandCalls(BatchGetAccountStatusCommand)[0].args[0].input, {

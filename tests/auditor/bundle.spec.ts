@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { ACCOUNT, FUNCTION_ARN, PUBLIC, event, loopback, world, type Loopback } from "./support";
+import { ACCOUNT, FUNCTION_ARN, PUBLIC, event, useLoopback, world } from "./support";
 
 const BUNDLE = path.resolve(__dirname, "../../dist/auditor/handler.js");
 
@@ -34,11 +34,9 @@ m.handler(ev, ctx).then(async (first) => {
 
 describe("auditor bundle", function () {
   this.timeout(120_000);
-  let lb: Loopback | undefined;
+  const loopback = useLoopback();
   let dir: string | undefined;
-  afterEach(async () => {
-    await lb?.restore();
-    lb = undefined;
+  afterEach(() => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -52,7 +50,7 @@ describe("auditor bundle", function () {
       );
     fs.copyFileSync(BUNDLE, path.join(dir, "handler.js"));
     fs.writeFileSync(path.join(dir, "invoke.js"), CHILD);
-    lb = await loopback(world());
+    const lb = await loopback(world());
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       EVENT: JSON.stringify(event("scheduled")),

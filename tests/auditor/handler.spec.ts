@@ -26,10 +26,9 @@ import {
   UNENCRYPTED,
   event,
   image,
-  loopback,
   quietly,
+  useLoopback,
   world,
-  type Loopback,
 } from "./support";
 
 const PRODUCT = `arn:aws:securityhub:us-east-1:${ACCOUNT}:product/${ACCOUNT}/default`;
@@ -66,14 +65,10 @@ function checkAsff(f: AwsSecurityFinding): void {
 
 describe("auditor handler: scheduled audit into Security Hub", function () {
   this.timeout(60_000);
-  let lb: Loopback | undefined;
-  afterEach(async () => {
-    await lb?.restore();
-    lb = undefined;
-  });
+  const loopback = useLoopback();
 
   it("imports one finding per image and rule, in ASFF, with stable Ids; alarms on new high and critical ones", async () => {
-    lb = await loopback(world());
+    const lb = await loopback(world());
     const r = await run(event("scheduled"));
     assert.equal(r.scope, "account");
     assert.equal(r.complete, true);
@@ -98,7 +93,7 @@ describe("auditor handler: scheduled audit into Security Hub", function () {
   });
 
   it("finds, in ASFF, every bad AMI the CLI audit finds (same Ids as `ami-guard audit --format asff`)", async () => {
-    lb = await loopback(world());
+    const lb = await loopback(world());
     await run(event("scheduled"));
     const cfg = path.join(os.tmpdir(), `ami-guard-auditor-cfg-${process.pid}.json`);
     fs.writeFileSync(cfg, POLICY_CONFIG);
@@ -110,7 +105,7 @@ describe("auditor handler: scheduled audit into Security Hub", function () {
   });
 
   it("updates the same findings on a second run (no duplicates, first-seen time kept, no second alarm)", async () => {
-    lb = await loopback(world());
+    const lb = await loopback(world());
     await run(event("scheduled"));
     const first = lb.hub.store.get(id(PUBLIC, SHARED))!;
     lb.hub.store.get(id(PUBLIC, SHARED))!.Workflow = { Status: "NOTIFIED" }; // a person triaged it
@@ -132,7 +127,7 @@ describe("auditor handler: scheduled audit into Security Hub", function () {
 
   it("resolves a finding whose problem is gone, and only that one", async () => {
     const w = world();
-    lb = await loopback(w);
+    const lb = await loopback(w);
     await run(event("scheduled"));
     const region = w.accounts[ACCOUNT].regions["us-east-1"];
     region.launchPermissions![OUTSIDE] = [{ UserId: ALLOWED }];
@@ -158,7 +153,7 @@ describe("auditor handler: scheduled audit into Security Hub", function () {
       w.accounts[ACCOUNT].regions["us-east-1"].owned.push(
         image(`ami-0c${String(i).padStart(15, "0")}`, plain),
       );
-    lb = await loopback(w);
+    const lb = await loopback(w);
     await run(event("scheduled"));
     assert.deepEqual(
       lb.hub.imports.map((b) => b.length),
@@ -178,14 +173,10 @@ describe("auditor handler: scheduled audit into Security Hub", function () {
 
 describe("auditor handler: CloudTrail events", function () {
   this.timeout(60_000);
-  let lb: Loopback | undefined;
-  afterEach(async () => {
-    await lb?.restore();
-    lb = undefined;
-  });
+  const loopback = useLoopback();
 
   it("ModifyImageAttribute making an image public audits that one image within the event", async () => {
-    lb = await loopback(world());
+    const lb = await loopback(world());
     const r = await run(event("modify-image-attribute-public"));
     assert.equal(r.scope, "images");
     assert.match(r.reason, /ModifyImageAttribute of ami-0bad0000000000001 in us-east-1/);
@@ -196,14 +187,14 @@ describe("auditor handler: CloudTrail events", function () {
   });
 
   it("an image event never resolves findings of other images", async () => {
-    lb = await loopback(world());
+    const lb = await loopback(world());
     await run(event("scheduled"));
     await run(event("modify-image-attribute-public"));
     assert.equal(lb.hub.active().length, 3);
   });
 
   it("CreateImage and CopyImage audit the new image (responseElements), not CopyImage's source", async () => {
-    lb = await loopback(world());
+    const lb = await loopback(world());
     const r = await run(event("create-image"));
     assert.deepEqual(lb.hub.active(), [id(UNENCRYPTED, ENCRYPTION)]);
     assert.equal(r.scope, "images");
@@ -213,7 +204,7 @@ describe("auditor handler: CloudTrail events", function () {
   });
 
   it("EnableImage (request wrapped in EnableImageRequest) audits its image", async () => {
-    lb = await loopback(world());
+    const lb = await loopback(world());
     const r = await run(event("enable-image"));
     assert.match(r.reason, /EnableImage of ami-0bad0000000000001/);
     assert.deepEqual(lb.hub.active(), [id(PUBLIC, SHARED)]);
@@ -222,7 +213,7 @@ describe("auditor handler: CloudTrail events", function () {
   it("DisableImageBlockPublicAccess audits the region's guardrails", async () => {
     const w = world();
     w.accounts[ACCOUNT].regions["us-east-1"].imageBlockPublicAccess = "unblocked";
-    lb = await loopback(w);
+    const lb = await loopback(w);
     const r = await run(event("disable-image-block-public-access"));
     assert.equal(r.scope, "guardrails");
     assert.deepEqual(lb.hub.active(), [id("account", "ec2-account-require-image-block-public-access")]);
@@ -234,7 +225,7 @@ describe("auditor handler: CloudTrail events", function () {
   });
 
   it("a failed CreateImage that named no image changes nothing and is skipped", async () => {
-    lb = await loopback(world());
+    const lb = await loopback(world());
     const r = await run(event("create-image-failed"));
     assert.equal(lb.server.calls.total, 0);
     assert.match(r.reason, /failed \(Client.UnauthorizedOperation\)/);
@@ -243,15 +234,11 @@ describe("auditor handler: CloudTrail events", function () {
 
 describe("auditor handler: remediation", function () {
   this.timeout(60_000);
-  let lb: Loopback | undefined;
-  afterEach(async () => {
-    await lb?.restore();
-    lb = undefined;
-  });
+  const loopback = useLoopback();
 
   it("removes exactly the public and non-allow-listed launch permissions, logs and reports each", async () => {
     const w = world();
-    lb = await loopback(w, { AMI_GUARD_REMEDIATE: "true" });
+    const lb = await loopback(w, { AMI_GUARD_REMEDIATE: "true" });
     const { value: r, lines } = await quietly(() => handler(event("scheduled"), CONTEXT));
     const byImage = Object.fromEntries(lb.modifications.map((m) => [m.imageId, m]));
     assert.deepEqual(Object.keys(byImage).sort(), [PUBLIC, OUTSIDE].sort());
@@ -279,7 +266,7 @@ describe("auditor handler: remediation", function () {
   });
 
   it("a failed removal is logged, reported, and the finding stays", async () => {
-    lb = await loopback(
+    const lb = await loopback(
       world(),
       { AMI_GUARD_REMEDIATE: "true" },
       {
@@ -297,7 +284,7 @@ describe("auditor handler: remediation", function () {
   });
 
   it("stays off unless AMI_GUARD_REMEDIATE is exactly true (a bad value is a finding)", async () => {
-    lb = await loopback(world(), { AMI_GUARD_REMEDIATE: "yes" });
+    const lb = await loopback(world(), { AMI_GUARD_REMEDIATE: "yes" });
     const r = await run(event("scheduled"));
     assert.equal(lb.modifications.length, 0);
     assert.equal(r.remediations.length, 0);
@@ -307,11 +294,7 @@ describe("auditor handler: remediation", function () {
 
 describe("auditor handler: never silent", function () {
   this.timeout(60_000);
-  let lb: Loopback | undefined;
-  afterEach(async () => {
-    await lb?.restore();
-    lb = undefined;
-  });
+  const loopback = useLoopback();
 
   it("a failing region is a partial-audit finding, and nothing there is resolved", async () => {
     const failing: (h: Record<string, Ec2Handler>) => Record<string, Ec2Handler> = (h) =>
@@ -325,7 +308,7 @@ describe("auditor handler: never silent", function () {
         ]),
       );
     const w = world(["eu-west-1"]);
-    lb = await loopback(w, { AMI_GUARD_REGIONS: "us-east-1,eu-west-1" }, { wrap: failing });
+    const lb = await loopback(w, { AMI_GUARD_REGIONS: "us-east-1,eu-west-1" }, { wrap: failing });
     // an active finding in eu-west-1 from an earlier run must survive this one
     await run(event("scheduled"));
     const earlier = lb.hub.store.get(id(PUBLIC, SHARED))!;
@@ -343,7 +326,7 @@ describe("auditor handler: never silent", function () {
   });
 
   it("throttling that outlasts the retries is a partial-audit finding, not silence", async () => {
-    lb = await loopback(
+    const lb = await loopback(
       world(),
       {},
       {
@@ -366,7 +349,7 @@ describe("auditor handler: never silent", function () {
 
   it("the partial-audit finding is resolved by the next complete run", async () => {
     let throttle = true;
-    lb = await loopback(
+    const lb = await loopback(
       world(),
       {},
       {
@@ -387,7 +370,7 @@ describe("auditor handler: never silent", function () {
   });
 
   it("a malformed AMI_GUARD_POLICY_CONFIG is a finding; the audit still runs on the pack's defaults", async () => {
-    lb = await loopback(world(), {
+    const lb = await loopback(world(), {
       AMI_GUARD_POLICY_CONFIG: '{"ec2-ami-disallow-stale-image": {"maxAgeDays": "soon"}}',
     });
     const r = await run(event("scheduled"));
@@ -401,7 +384,7 @@ describe("auditor handler: never silent", function () {
   });
 
   it("a Security Hub refusal fails the invocation (Lambda retries, DLQ, error alarm), naming the finding", async () => {
-    lb = await loopback(world());
+    const lb = await loopback(world());
     lb.hub.refuse.add(id(PUBLIC, SHARED));
     await assert.rejects(
       quietly(() => handler(event("scheduled"), CONTEXT)),
@@ -410,7 +393,7 @@ describe("auditor handler: never silent", function () {
   });
 
   it("when the active findings cannot be listed, nothing is resolved and every high finding is alarmed", async () => {
-    lb = await loopback(world());
+    const lb = await loopback(world());
     await run(event("scheduled"));
     lb.hub.failGetFindings = "AccessDeniedException";
     await assert.rejects(

@@ -211,6 +211,24 @@ export async function loopback(
   };
 }
 
+/**
+ * The auditor specs' per-test fixture: call it in a `describe` body; the function it returns starts the
+ * loopback account as {@link loopback} does, and after each test that account is closed and the environment
+ * restored.
+ */
+export function useLoopback(): typeof loopback {
+  let current: Loopback | undefined;
+  afterEach(async () => {
+    await current?.restore();
+    current = undefined;
+  });
+  return async (...args) => {
+    await current?.restore();
+    current = await loopback(...args);
+    return current;
+  };
+}
+
 export const CONTEXT = {
   invokedFunctionArn: FUNCTION_ARN,
   awsRequestId: "c0ffee00-0000-4000-8000-000000000001",
