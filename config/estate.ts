@@ -4,11 +4,10 @@
  * may assume its own owner read role. Their rows join the config table (config/schema.ts); the rule across
  * them is a refinement the parser runs after the per-key parse.
  */
+import { ORGANIZATION_ID as ORG_ID, ORGANIZATION_PATH as ORG_PATH } from "ami-guard-policies/rules/patterns";
 import { resolveSettings, SettingsError } from "ami-guard-policies/rules/settings";
 import { ACCOUNT_ROLES, KeyProblem, type KeySpec, type Scope } from "./spec";
 
-const ORG_ID = /^o-[a-z0-9]{10,32}$/;
-const ORG_PATH = /^o-[a-z0-9]{10,32}\/r-[0-9a-z]{4,32}(\/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})*\/\*?$/;
 const ROLE_PATTERN = /^arn:aws[a-z-]*:iam::(\*|[0-9]{12}):role\/[\w+=,.@/*-]{1,512}$/;
 
 /** Keys only an image-build stack reads. */

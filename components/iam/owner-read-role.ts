@@ -4,6 +4,7 @@
  * organisation's deploy principals, and nobody else, read what only an image's owner can see — its tags and
  * launch permissions — and nothing more.
  */
+import { ORGANIZATION_ID } from "ami-guard-policies/rules/patterns";
 import { OWNER_READ_ACTIONS } from "./actions";
 import { anyRegionImageArns } from "./arns";
 import { assumeRoleStatement } from "./statements";
@@ -24,8 +25,7 @@ export interface OwnerReadTrust {
  * whose ARN matches a configured pattern. Principal `*` is narrowed by the conditions; all of them must hold.
  */
 export function ownerReadTrustPolicy(t: OwnerReadTrust): PolicyDocument {
-  if (!/^o-[a-z0-9]{10,32}$/.test(t.organizationId))
-    throw new Error(`not an organization id: ${t.organizationId}`);
+  if (!ORGANIZATION_ID.test(t.organizationId)) throw new Error(`not an organization id: ${t.organizationId}`);
   if (t.principalArnPatterns.length === 0)
     throw new Error("the owner read role needs principal ARN patterns");
   for (const p of t.organizationPaths)

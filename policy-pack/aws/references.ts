@@ -5,6 +5,7 @@
  * rules as an id written in place; the property path keeps the chain so every message names both the
  * reference and the image. What cannot be resolved fails closed naming the reference and the cause.
  */
+import { finding } from "../rules/catalogue";
 import { processBudget } from "./budget";
 import { readInventoryDocument } from "./lookup";
 import {
@@ -129,7 +130,12 @@ export type Resolution =
   | { kind: "failed"; use: AmiUse; region: string; cause: string };
 
 function missing(use: AmiUse, region: string, message: string, fix: string): Resolution {
-  return { kind: "missing", use, region, finding: { rule: RULES.missing, severity: "high", message, fix } };
+  return {
+    kind: "missing",
+    use,
+    region,
+    finding: finding({ rule: RULES.missing, kind: "notFound", message, fix }),
+  };
 }
 
 /**

@@ -173,6 +173,10 @@ export const CATALOGUE = {
         severity: "low",
         when: "a `requiredTags` key is missing or empty, or a value is outside `allowedTagValues` (images being made: the keys only); owners in `tagExemptOwners` are exempt",
       },
+      unreadable: {
+        severity: "low",
+        when: "an image another account owns and shared with this one, whose owner's tags cannot be seen here (no `ownerReadRoles` entry for the owner) or cannot be read through its owner read role (fail closed)",
+      },
     },
     description:
       "Blocks resources that launch an AMI without the required tags (or with tag values that are not allowed, such as an image that is not approved), and resources that make AMIs without the required tag keys. A shared image is judged on its owner's tags, read through ownerReadRoles.",

@@ -3,6 +3,7 @@
  * (EC2 keeps tags per account, and only the owner may read launch permissions). Pure functions: no I/O.
  */
 import type { AmiFacts } from "./facts";
+import { finding } from "./catalogue";
 import { RULES, judgeTags, ownerIn, type Finding } from "./rules";
 import type { AmiGuardSettings } from "./settings";
 
@@ -26,12 +27,12 @@ export function ourAccount(account: string, s: AmiGuardSettings): boolean {
 export function judgeHiddenTags(f: AmiFacts, account: string, s: AmiGuardSettings): Finding[] {
   if (ownerIn(f, s.tagExemptOwners) || judgeTags(f, s).length === 0) return [];
   return [
-    {
+    finding({
       rule: RULES.untagged,
-      severity: "low",
+      kind: "unreadable",
       message: `AMI ${f.imageId} is owned by account ${account} and shared with this account: EC2 keeps tags per account, so its owner's tags (${s.requiredTags.join(", ")}) are not visible here and the image cannot be shown to be tagged and approved.`,
       fix: `Let the pack read the tags as the owner sees them: set ${example(account)} in the pack's configuration (the read role the image-build account's stack provisions). Or launch a copy of the image that this account owns.`,
-    },
+    }),
   ];
 }
 
@@ -43,12 +44,12 @@ export function judgeHiddenTags(f: AmiFacts, account: string, s: AmiGuardSetting
 export function judgeHiddenSharing(f: AmiFacts, account: string, s: AmiGuardSettings): Finding[] {
   if (f.ownerAlias !== undefined || !ourAccount(account, s)) return [];
   return [
-    {
+    finding({
       rule: RULES.shared,
-      severity: "high",
+      kind: "unreadable",
       message: `AMI ${f.imageId} is owned by account ${account}, and only the owner can read an image's launch permissions: who else it is shared with (public, or outside the allow-list) cannot be verified from this account. Failing closed.`,
       fix: `Let the pack read the launch permissions as the owner sees them: set ${example(account)} in the pack's configuration (the read role the image-build account's stack provisions).`,
-    },
+    }),
   ];
 }
 
@@ -62,10 +63,9 @@ export function ownerViewFailed(
   cause: string,
 ): Finding {
   const what = rule === RULES.untagged ? "tags" : "launch permissions";
-  return {
-    rule,
-    severity: rule === RULES.untagged ? "low" : "high",
-    message: `cannot read the ${what} of AMI ${imageId} in ${region} as its owner, account ${account}, sees them (${via}): ${cause}. Failing closed.`,
-    fix: `Check that ${OWNER_READ_ROLES} names the read role of account ${account}, that its trust policy lets this principal assume it, and that it may call ec2:DescribeImages and ec2:DescribeImageAttribute; offline, export the owner's view into the inventory's OwnerViews.`,
-  };
+  const message = `cannot read the ${what} of AMI ${imageId} in ${region} as its owner, account ${account}, sees them (${via}): ${cause}. Failing closed.`;
+  const fix = `Check that ${OWNER_READ_ROLES} names the read role of account ${account}, that its trust policy lets this principal assume it, and that it may call ec2:DescribeImages and ec2:DescribeImageAttribute; offline, export the owner's view into the inventory's OwnerViews.`;
+  return rule === RULES.untagged
+    ? finding({ rule, kind: "unreadable", message, fix })
+    : finding({ rule, kind: "unreadable", message, fix });
 }

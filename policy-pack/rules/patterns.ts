@@ -30,7 +30,14 @@ export const ROLE_ARN = new RegExp(ROLE_ARN_PATTERN);
 export const KMS_KEY_ARN_PATTERN = `^arn:${PARTITION}:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$`;
 export const KMS_KEY_ARN = new RegExp(KMS_KEY_ARN_PATTERN);
 
+/** An AWS Organizations organization id (`o-…`) and organizational unit id (`ou-…-…`), unanchored. */
+const ORG_ID = "o-[a-z0-9]{10,32}";
+const OU_ID = "ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}";
+/** An AWS Organizations organization id. */
+export const ORGANIZATION_ID = new RegExp(`^${ORG_ID}$`);
+/** An organization entity path (`o-…/r-…/ou-…/`, the `aws:PrincipalOrgPaths` shape), `*` allowed at its end. */
+export const ORGANIZATION_PATH = new RegExp(`^${ORG_ID}/r-[0-9a-z]{4,32}(/${OU_ID})*/\\*?$`);
 /** An AWS Organizations organization ARN. */
-export const ORGANIZATION_ARN_PATTERN = `^arn:${PARTITION}:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$`;
+export const ORGANIZATION_ARN_PATTERN = `^arn:${PARTITION}:organizations::[0-9]{12}:organization/${ORG_ID}$`;
 /** An AWS Organizations organizational unit ARN. */
-export const OU_ARN_PATTERN = `^arn:${PARTITION}:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$`;
+export const OU_ARN_PATTERN = `^arn:${PARTITION}:organizations::[0-9]{12}:ou/${ORG_ID}/${OU_ID}$`;

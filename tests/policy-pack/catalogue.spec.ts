@@ -5,6 +5,9 @@
  * known settings, its severity among its findings').
  */
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import ts from "typescript";
 import { policies } from "../../policy-pack/policies";
 import {
   AUDITED_RULES,
@@ -91,6 +94,41 @@ describe("rule catalogue", () => {
         .severity,
       "low",
     );
+  });
+
+  it("no severity is written outside the catalogue: every finding of the pack, the audit and its guardrails is built with finding()", () => {
+    const written = (file: string, text: string): string[] => {
+      const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+      const out: string[] = [];
+      const visit = (n: ts.Node) => {
+        if (
+          (ts.isPropertyAssignment(n) || ts.isShorthandPropertyAssignment(n)) &&
+          n.name.getText(source) === "severity"
+        )
+          out.push(`${file}: ${n.getText(source)}`);
+        n.forEachChild(visit);
+      };
+      visit(source);
+      return out;
+    };
+    assert.deepEqual(written("sample.ts", 'const f = { rule, severity: "high", message };'), [
+      'sample.ts: severity: "high"',
+    ]);
+    const root = path.resolve(__dirname, "../../policy-pack");
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory() && e.name !== "bin" && e.name !== "node_modules") walk(p);
+        else if (e.isFile() && e.name.endsWith(".ts")) files.push(p);
+      }
+    };
+    walk(root);
+    const found = files
+      .filter((f) => path.basename(f) !== "catalogue.ts")
+      .flatMap((f) => written(path.relative(root, f), fs.readFileSync(f, "utf8")));
+    // The runtime hands the entry's own severity to @pulumi/policy (its policy metadata), nothing else.
+    assert.deepEqual(found, ["runtime/policy.ts: severity: entry.severity"]);
   });
 
   it("the audit judges the six AMI rules and the seven account rules", () => {
