@@ -6,7 +6,8 @@
  *                     [--sizes 1000,5000,10000] [--time-scale 10] [--no-calibrate] [--latency 50]
  *                     [--program-ms 1000] [--stack prod] [--no-write]
  *
- * The per-resource part runs twice: with EC2 answering at once (issue 12's targets 2 and 3) and at --latency.
+ * The per-resource part runs twice: with EC2 answering at once (issue 12's targets 2 and 3) and at --latency
+ * (--latency 0: only at once).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -63,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   const runs = positiveInt("runs", values.runs, 5);
   const auditRuns = positiveInt("audit-runs", values["audit-runs"], 3);
   const scale = positiveInt("time-scale", values["time-scale"], 10);
-  const latency = positiveInt("latency", values.latency, 50);
+  const latency = values.latency === "0" ? 0 : positiveInt("latency", values.latency, 50);
   const programMs = values["program-ms"] === "0" ? 0 : positiveInt("program-ms", values["program-ms"], 1000);
   const sizes = (values.sizes ?? "1000,5000,10000").split(",").map((s) => positiveInt("sizes", s.trim(), 1));
   const stack = values.stack ?? "prod";
@@ -85,10 +86,12 @@ export async function main(argv: string[]): Promise<number> {
   if (parts.includes("per-resource")) {
     log(`2a. per-resource cost (${runs} runs each, EC2 answering at once, program pause ${programMs} ms)`);
     results.perResourceAtOnce = await benchPerResource(runs, 0, programMs);
-    log(
-      `2b. per-resource cost (${runs} runs each, EC2 latency ${latency} ms, program pause ${programMs} ms)`,
-    );
-    results.perResource = await benchPerResource(runs, latency, programMs);
+    if (latency > 0) {
+      log(
+        `2b. per-resource cost (${runs} runs each, EC2 latency ${latency} ms, program pause ${programMs} ms)`,
+      );
+      results.perResource = await benchPerResource(runs, latency, programMs);
+    }
   }
   if (parts.includes("audit")) {
     log(`3. audit scaling (${auditRuns} runs per size, time scale ${scale})`);

@@ -15,6 +15,7 @@ import {
   ANCHOR_DIR,
   BENCH,
   PACK_DIR,
+  cpuOf,
   log,
   loopbackAwsEnv,
   median,
@@ -38,6 +39,14 @@ export interface ResourceSample {
   firstResourceMs: number;
   firstMs: number;
   restPerResourceMs: number;
+  /**
+   * The pack process's CPU time (utime + stime, /proc/<pid>/stat) in the pause after ConfigureStack, over the
+   * first 20 resources, and per resource over the 580 after them: what the pack itself spends, apart from
+   * waiting for a CPU on a loaded machine.
+   */
+  pauseCpuMs: number;
+  firstCpuMs: number;
+  restCpuPerResourceMs: number;
   describeImagesCalls: number;
   describeImagesIds: number;
   describeImageAttributeCalls: number;
@@ -55,6 +64,9 @@ export interface SideMedians {
   firstMs: number;
   configureMs: number;
   peakMiB: number;
+  pauseCpuMs: number;
+  firstCpuMs: number;
+  restCpuPerResourceMs: number;
 }
 
 export interface PerResourceResult {
@@ -143,6 +155,9 @@ async function runOne(
   diagnostics: number;
   flagged: Map<string, string[]>;
   peakMiB: number;
+  pauseCpuMs: number;
+  firstCpuMs: number;
+  restCpuMs: number;
 }> {
   const { pack, info } = await startTimed(dir, env);
   try {
@@ -154,7 +169,11 @@ async function runOne(
     await pack.configure(config);
     await pack.configureStack({ stack: STACK, project: PROJECT, organization: "organization", dryRun: true });
     const configureMs = since(c0);
+    const pid = pack.child.pid!;
+    const cpuConfigured = cpuOf(pid);
     if (programMs > 0) await new Promise((resolve) => setTimeout(resolve, programMs));
+    const cpu0 = cpuOf(pid);
+    let cpuFirst = cpu0;
     const flagged = new Map<string, string[]>();
     let diagnostics = 0;
     let firstMs = 0;
@@ -169,9 +188,13 @@ async function runOne(
           res.diagnostics.map((d) => d.policyName),
         );
       if (i === 0) firstResourceMs = since(t0);
-      if (i === DISTINCT_AMIS - 1) firstMs = since(t0);
+      if (i === DISTINCT_AMIS - 1) {
+        firstMs = since(t0);
+        cpuFirst = cpuOf(pid);
+      }
     }
     const totalMs = since(t0);
+    const cpuEnd = cpuOf(pid);
     return {
       configureMs,
       totalMs,
@@ -179,7 +202,10 @@ async function runOne(
       firstMs,
       diagnostics,
       flagged,
-      peakMiB: memoryOf(pack.child.pid!).peakMiB,
+      peakMiB: memoryOf(pid).peakMiB,
+      pauseCpuMs: cpu0 - cpuConfigured,
+      firstCpuMs: cpuFirst - cpu0,
+      restCpuMs: cpuEnd - cpuFirst,
     };
   } finally {
     await pack.close();
@@ -210,6 +236,9 @@ export async function benchPerResource(
     firstResourceMs: r.firstResourceMs,
     firstMs: r.firstMs,
     restPerResourceMs: (r.totalMs - r.firstMs) / (RESOURCES - DISTINCT_AMIS),
+    pauseCpuMs: r.pauseCpuMs,
+    firstCpuMs: r.firstCpuMs,
+    restCpuPerResourceMs: r.restCpuMs / (RESOURCES - DISTINCT_AMIS),
     describeImagesCalls: calls.di,
     describeImagesIds: calls.ids,
     describeImageAttributeCalls: calls.attr,
@@ -233,7 +262,9 @@ export async function benchPerResource(
         );
         samples[which].push(sample(r, none));
         log(
-          `  per-resource run ${run + 1}/${runs} ${which}: ${(r.totalMs / RESOURCES).toFixed(2)} ms/resource`,
+          `  per-resource run ${run + 1}/${runs} ${which}: ${(r.totalMs / RESOURCES).toFixed(2)} ms/resource, ` +
+            `first 20 ${r.firstMs.toFixed(0)} ms; pack CPU: pause ${r.pauseCpuMs} ms, first 20 ${r.firstCpuMs} ms, ` +
+            `${(r.restCpuMs / (RESOURCES - DISTINCT_AMIS)).toFixed(2)} ms/resource after`,
         );
         continue;
       }
@@ -267,6 +298,8 @@ export async function benchPerResource(
         samples.ours.push(s);
         log(
           `  per-resource run ${run + 1}/${runs} ours: ${s.perResourceMs.toFixed(2)} ms/resource, ` +
+            `first 20 ${s.firstMs.toFixed(0)} ms; pack CPU: pause ${s.pauseCpuMs} ms, first 20 ${s.firstCpuMs} ms, ` +
+            `${s.restCpuPerResourceMs.toFixed(2)} ms/resource after; ` +
             `${s.describeImagesCalls} DescribeImages (${s.describeImagesIds} ids), ` +
             `${s.describeImageAttributeCalls} DescribeImageAttribute, ${s.getCallerIdentityCalls} GetCallerIdentity`,
         );
@@ -292,6 +325,9 @@ export async function benchPerResource(
     firstMs: median(xs.map((x) => x.firstMs)),
     configureMs: median(xs.map((x) => x.configureMs)),
     peakMiB: median(xs.map((x) => x.peakMiB)),
+    pauseCpuMs: median(xs.map((x) => x.pauseCpuMs)),
+    firstCpuMs: median(xs.map((x) => x.firstCpuMs)),
+    restCpuPerResourceMs: median(xs.map((x) => x.restCpuPerResourceMs)),
   });
   const m = { ours: med(samples.ours), anchor: med(samples.anchor), floor: med(samples.floor) };
   const ours = samples.ours;

@@ -76,6 +76,17 @@ export function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
 }
 
 /**
+ * A process's CPU time so far (utime + stime from /proc/<pid>/stat, in clock ticks of 10 ms), in milliseconds:
+ * the pack's own work, whatever else the machine is doing.
+ */
+export function cpuOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) in parentheses: state is field 3, utime 14, stime 15.
+  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(rest[11]) + Number(rest[12])) * 10;
+}
+
+/**
  * An environment for a child that may call AWS only through `endpoint` (a loopback server): dummy
  * credentials, no shared config or credentials files, no instance metadata, and none of the caller's AWS_*.
  */

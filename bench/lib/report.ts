@@ -252,6 +252,9 @@ function perResourceSection(n: PerResourceResult | undefined, p: PerResourceResu
     ms(median(xs.map((x) => x.configureMs))),
     fmt(median(xs.map((x) => x.resourcesFlagged))),
     mib(median(xs.map((x) => x.peakMiB))),
+    ms(median(xs.map((x) => x.pauseCpuMs))),
+    ms(median(xs.map((x) => x.firstCpuMs))),
+    ms2(median(xs.map((x) => x.restCpuPerResourceMs))),
   ];
   const one = (q: PerResourceResult) => [
     `### EC2 answering ${q.latencyMs === 0 ? "at once" : `after ${q.latencyMs} ms`}`,
@@ -267,6 +270,9 @@ function perResourceSection(n: PerResourceResult | undefined, p: PerResourceResu
         "Configure + ConfigureStack",
         "resources flagged",
         "VmHWM after",
+        "pack CPU in the pause",
+        "pack CPU, first 20",
+        "pack CPU per resource after them",
       ],
       [
         row("ours", q.ours),
