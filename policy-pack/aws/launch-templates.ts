@@ -8,6 +8,7 @@
  */
 import { TickBatcher } from "../rules/batch";
 import { CallBudget } from "./budget";
+import { ec2Sdk } from "./sdk";
 import { InventoryError, defaultClientFor, describeError, errorName, type Ec2Like } from "./lookup";
 import { UNKNOWN, isUnknown, list, rec, str, type Unknown } from "../rules/values";
 
@@ -388,7 +389,7 @@ export class Ec2TemplateSource implements TemplateSource {
   ): Promise<Map<string, TemplateLookup>> {
     const out = new Map<string, TemplateLookup>();
     try {
-      const { DescribeLaunchTemplateVersionsCommand } = await import("@aws-sdk/client-ec2");
+      const { DescribeLaunchTemplateVersionsCommand } = ec2Sdk();
       this.calls.describeLaunchTemplateVersions++;
       const resp = (await this.client(region).send(
         new DescribeLaunchTemplateVersionsCommand({

@@ -15,6 +15,7 @@ import {
   type LaunchPermissionsResult,
 } from "../rules/facts";
 import { ACCOUNT_ID } from "../rules/patterns";
+import { ec2Sdk, stsSdk } from "./sdk";
 
 export interface AmiSource {
   /** Looks one AMI up in a region. Never rejects. */
@@ -272,7 +273,7 @@ export class Ec2Source implements AmiSource {
   private async describe(region: string, ids: string[]): Promise<Map<string, AmiLookup>> {
     const out = new Map<string, AmiLookup>();
     try {
-      const { DescribeImagesCommand } = await import("@aws-sdk/client-ec2");
+      const { DescribeImagesCommand } = ec2Sdk();
       this.calls.describeImages++;
       const resp = (await this.send(
         "ec2",
@@ -383,7 +384,7 @@ export class Ec2Source implements AmiSource {
     if (!p) {
       p = (async (): Promise<AttributeAnswer> => {
         try {
-          const { DescribeImageAttributeCommand } = await import("@aws-sdk/client-ec2");
+          const { DescribeImageAttributeCommand } = ec2Sdk();
           this.calls.describeImageAttribute++;
           const response = await this.send(
             "ec2",
@@ -405,7 +406,7 @@ export class Ec2Source implements AmiSource {
   private callerAccount(region: string): Promise<string> {
     if (!this.account) {
       this.account = (async () => {
-        const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+        const { GetCallerIdentityCommand } = stsSdk();
         this.calls.getCallerIdentity++;
         const r = (await this.send("sts", region, new GetCallerIdentityCommand({}))) as
           { Account?: unknown } | undefined;
@@ -432,8 +433,7 @@ export function defaultClientFor(
   credentials?: () => Promise<AwsCredentialIdentity>,
 ): Ec2Like {
   // Loaded lazily: the SDK costs start-up time that an inventory-backed run never needs.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { EC2Client } = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
+  const { EC2Client } = ec2Sdk();
   // Credentials undefined: the standard chain. Set: another account's view (an assumed role, see owner.ts).
   return new EC2Client({ ...sdkClientConfig(region), credentials });
 }
@@ -460,8 +460,7 @@ export function sdkClientConfig(region: string) {
 
 /** The SDK's STS client for a region, with the same retries and timeouts as EC2's. */
 export function defaultStsClientFor(region: string): Ec2Like {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { STSClient } = require("@aws-sdk/client-sts") as typeof import("@aws-sdk/client-sts");
+  const { STSClient } = stsSdk();
   return new STSClient(sdkClientConfig(region));
 }
 

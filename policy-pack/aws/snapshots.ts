@@ -6,6 +6,7 @@
  */
 import { FileReadError, MAX_INVENTORY_BYTES, parseJsonText, readRegularFile } from "./files";
 import { CallBudget, processBudget } from "./budget";
+import { ec2Sdk } from "./sdk";
 import { defaultClientFor, describeError, errorName, type Ec2Like } from "./lookup";
 
 export type SnapshotLookup =
@@ -86,7 +87,7 @@ export class Ec2Snapshots implements SnapshotSource {
   private async describe(snapshotId: string, region: string): Promise<SnapshotLookup> {
     try {
       const c = this.client(region);
-      const { DescribeSnapshotsCommand } = await import("@aws-sdk/client-ec2");
+      const { DescribeSnapshotsCommand } = ec2Sdk();
       const resp = (await c.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }))) as
         { Snapshots?: { SnapshotId?: string; OwnerId?: string }[] } | undefined;
       if (!resp || (resp.Snapshots !== undefined && !Array.isArray(resp.Snapshots))) {

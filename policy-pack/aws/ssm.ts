@@ -8,6 +8,7 @@
  */
 import { TickBatcher } from "../rules/batch";
 import { CallBudget } from "./budget";
+import { ssmSdk } from "./sdk";
 import { InventoryError, describeError, errorName, sdkClientConfig, type Ec2Like } from "./lookup";
 
 export const SSM_PREFIX = "resolve:ssm:";
@@ -214,7 +215,7 @@ export class SsmSource implements ParameterSource {
   private async get(region: string, names: string[]): Promise<Map<string, ParameterLookup>> {
     const out = new Map<string, ParameterLookup>();
     try {
-      const { GetParametersCommand } = await import("@aws-sdk/client-ssm");
+      const { GetParametersCommand } = ssmSdk();
       this.calls.getParameters++;
       const resp = (await this.client(region).send(new GetParametersCommand({ Names: names }))) as
         { Parameters?: unknown; InvalidParameters?: unknown } | undefined;
@@ -271,7 +272,6 @@ export class SsmSource implements ParameterSource {
 /** The SDK's SSM client for a region: standard credentials and AWS_ENDPOINT_URL_SSM, the pack's retries and timeout. */
 export function defaultSsmClientFor(region: string): Ec2Like {
   // Loaded lazily, like the EC2 SDK: an inventory-backed run never needs it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { SSMClient } = require("@aws-sdk/client-ssm") as typeof import("@aws-sdk/client-ssm");
+  const { SSMClient } = ssmSdk();
   return new SSMClient(sdkClientConfig(region));
 }

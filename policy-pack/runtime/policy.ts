@@ -29,7 +29,10 @@ import { UNKNOWN, plain, rec, type Unknown } from "../rules/values";
 import { TEMPLATE_REFERRERS } from "../aws/launch-templates";
 import { isReference, referenceSources, resolveReference, templateUses } from "../aws/references";
 import { installWireCompatibility, requestValue } from "./wire";
-import { engineConfig } from "./engine-hooks";
+import { engineConfig, type EngineConfig } from "./engine-hooks";
+import { warmAwsSdk } from "../aws/warm-up";
+import { ec2Sdk, stsSdk } from "../aws/sdk";
+import { REGION } from "../rules/patterns";
 
 installWireCompatibility();
 
@@ -78,17 +81,52 @@ export function permissionsAlongside(): boolean {
   return !(roles !== null && typeof roles === "object" && Object.keys(roles).length > 0);
 }
 
+/** Rules whose policies judge a resource's inputs only and never look an AMI up; every other one may. */
+const INPUT_ONLY_RULES: ReadonlySet<string> = new Set<string>([RULES.mutable]);
+
 /**
- * Loads the AWS SDK clients a first look-up needs (EC2, and STS for a refused DescribeImageAttribute), so that
- * the first Analyze does not wait for them; called once the engine has configured the stack (engine-hooks.ts).
- * Nothing is loaded when the facts come from an inventory, which never calls AWS.
+ * True when the pack may look AMIs up in AWS: the facts do not come from an inventory (which never calls AWS),
+ * and the engine's configuration, when it sent one, leaves at least one policy that looks AMIs up enabled
+ * (a policy it does not mention runs at its own level). A rule added later counts as looking up until it is
+ * listed as judging inputs only.
  */
-export function preloadAwsSdk(env: NodeJS.ProcessEnv = process.env): void {
-  if (env.AMI_GUARD_INVENTORY) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require("@aws-sdk/client-ec2");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require("@aws-sdk/client-sts");
+export function awsLookUpsExpected(
+  config: ReadonlyMap<string, EngineConfig> | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  if (env.AMI_GUARD_INVENTORY) return false;
+  if (!config) return true;
+  return Object.values(RULES).some(
+    (rule) => !INPUT_ONLY_RULES.has(rule) && config.get(rule)?.enforcementLevel !== "disabled",
+  );
+}
+
+/** True once the engine has sent a resource to judge (the first Analyze has begun). */
+let analysing = false;
+
+/** The region the warm-up's throw-away clients are made for: the process's AWS region, else us-east-1. */
+export function warmUpRegion(env: NodeJS.ProcessEnv = process.env): string {
+  for (const r of [env.AWS_REGION, env.AWS_DEFAULT_REGION]) if (r && REGION.test(r)) return r;
+  return "us-east-1";
+}
+
+/**
+ * Prepares the pack's first look-up once the engine has configured the stack (engine-hooks.ts), while the engine
+ * runs the program: loads the AWS SDK clients a first sighting needs (EC2, and STS for a refused
+ * DescribeImageAttribute), then, until the first Analyze begins, warms their first calls in-process with canned
+ * answers (../aws/warm-up.ts: no network, no credentials, nothing kept). Nothing at all when the pack will
+ * make no look-ups ({@link awsLookUpsExpected}). Returns the warm-up (what its canned transport answered), or
+ * undefined when it loaded nothing or analysis had begun. Never throws; the warm-up never rejects.
+ */
+export function preloadAwsSdk(
+  env: NodeJS.ProcessEnv = process.env,
+  config: ReadonlyMap<string, EngineConfig> | undefined = engineConfig(),
+): Promise<Record<string, number>> | undefined {
+  if (!awsLookUpsExpected(config, env)) return undefined;
+  ec2Sdk();
+  stsSdk();
+  if (analysing) return undefined;
+  return warmAwsSdk(warmUpRegion(env), { sts: true, stop: () => analysing });
 }
 
 /** The process-wide AMI source (inventory or EC2), made once. */
@@ -187,6 +225,7 @@ export function resourcePolicy(def: PolicyDefinition): ResourceValidationPolicy 
   return {
     ...policyMetadata(def.rule),
     validateResource: async (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+      analysing = true;
       if (!types.has(args.type) && !(def.scansUnlisted && scannedType(args))) {
         args.notApplicable(
           `Policy applies to ${types.size} AMI-bearing resource types and to others whose inputs hold an AMI reference; this resource has none`,
