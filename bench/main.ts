@@ -5,6 +5,7 @@
  *   node bench/run.js [--only startup,per-resource,audit,preview] [--runs 5] [--audit-runs 3]
  *                     [--sizes 1000,5000,10000] [--time-scale 10] [--no-calibrate] [--latency 50]
  *                     [--program-ms 1000] [--stack prod] [--no-write]
+ *   node bench/run.js --from-json bench/tmp/results.json   (writes the reports again from a run's samples)
  *
  * The per-resource part runs twice: with EC2 answering at once (issue 12's targets 2 and 3) and at --latency
  * (--latency 0: only at once).
@@ -36,6 +37,22 @@ function positiveInt(name: string, v: string | undefined, dflt: number): number 
   return n;
 }
 
+/** Writes a run's reports: a full run's to bench/RESULTS.md and docs/performance.md, a partial one's to bench/tmp. */
+async function writeReports(results: BenchResults, md: string): Promise<void> {
+  fs.mkdirSync(TMP, { recursive: true });
+  if (ALL.every((p) => results.parts.includes(p))) {
+    fs.writeFileSync(path.join(BENCH, "RESULTS.md"), md);
+    await updatePerformanceDoc(path.join(ROOT, "docs", "performance.md"), results);
+    log("wrote bench/RESULTS.md, the figures in docs/performance.md, and bench/tmp/results.json");
+  } else {
+    // A partial run never replaces the full results.
+    fs.writeFileSync(path.join(TMP, "RESULTS.md"), md);
+    log(
+      "partial run: wrote bench/tmp/RESULTS.md and bench/tmp/results.json (bench/RESULTS.md is left as it was)",
+    );
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -50,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
       "program-ms": { type: "string" },
       stack: { type: "string" },
       "no-write": { type: "boolean" },
+      "from-json": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -68,6 +86,13 @@ export async function main(argv: string[]): Promise<number> {
   const programMs = values["program-ms"] === "0" ? 0 : positiveInt("program-ms", values["program-ms"], 1000);
   const sizes = (values.sizes ?? "1000,5000,10000").split(",").map((s) => positiveInt("sizes", s.trim(), 1));
   const stack = values.stack ?? "prod";
+
+  if (values["from-json"]) {
+    const saved = JSON.parse(fs.readFileSync(values["from-json"], "utf8")) as BenchResults;
+    process.stdout.write(`${renderPerformanceSection(saved)}\n`);
+    if (!values["no-write"]) await writeReports(saved, await renderResults(saved));
+    return 0;
+  }
 
   const missing = missingPrerequisites();
   if (missing.length > 0) {
@@ -115,17 +140,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!values["no-write"]) {
     fs.mkdirSync(TMP, { recursive: true });
     fs.writeFileSync(path.join(TMP, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-    if (parts.length === ALL.length) {
-      fs.writeFileSync(path.join(BENCH, "RESULTS.md"), md);
-      await updatePerformanceDoc(path.join(ROOT, "docs", "performance.md"), results);
-      log("wrote bench/RESULTS.md, the figures in docs/performance.md, and bench/tmp/results.json");
-    } else {
-      // A partial run never replaces the full results.
-      fs.writeFileSync(path.join(TMP, "RESULTS.md"), md);
-      log(
-        "partial run: wrote bench/tmp/RESULTS.md and bench/tmp/results.json (bench/RESULTS.md is left as it was)",
-      );
-    }
+    await writeReports(results, md);
   }
   // The figures are only worth writing when the work measured was right: our pack's verdicts matched the
   // fixtures, and every audit completed. A missed target is a finding, not a failure of the bench.
