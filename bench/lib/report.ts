@@ -330,7 +330,7 @@ function perResourceSection(n: PerResourceResult | undefined, p: PerResourceResu
     "",
     ...(n ? [...one(n), ""] : []),
     ...(p ? [...one(p), ""] : []),
-    "The first 20 resources carry the one-off costs: the SDK client's first call (the SDK itself loads once the engine has sent `ConfigureStack`, during the pause that stands for the program), and each new AMI's DescribeImages, with its DescribeImageAttribute asked alongside (one round trip, not two).",
+    "The first 20 resources carry the one-off costs: each new AMI's DescribeImages, with its DescribeImageAttribute asked alongside (one round trip, not two), and what is left of the SDK client's first call. The SDK itself loads once the engine has sent `ConfigureStack`, during the pause that stands for the program, and its first calls are warmed there, in-process with canned answers (our pack's CPU in the pause); when the machine is too busy for that to finish within the pause, the rest falls on the first resources.",
   ].join("\n");
 }
 
