@@ -115,18 +115,20 @@ export function warmUpRegion(env: NodeJS.ProcessEnv = process.env): string {
  * runs the program: loads the AWS SDK clients a first sighting needs (EC2, and STS for a refused
  * DescribeImageAttribute), then, until the first Analyze begins, warms their first calls in-process with canned
  * answers (../aws/warm-up.ts: no network, no credentials, nothing kept). Nothing at all when the pack will
- * make no look-ups ({@link awsLookUpsExpected}). Returns the warm-up (what its canned transport answered), or
+ * make no look-ups ({@link awsLookUpsExpected}). `begun` tells whether analysis has begun (default: a policy of
+ * this pack has been asked to judge a resource). Returns the warm-up (what its canned transport answered), or
  * undefined when it loaded nothing or analysis had begun. Never throws; the warm-up never rejects.
  */
 export function preloadAwsSdk(
   env: NodeJS.ProcessEnv = process.env,
   config: ReadonlyMap<string, EngineConfig> | undefined = engineConfig(),
+  begun: () => boolean = () => analysing,
 ): Promise<Record<string, number>> | undefined {
   if (!awsLookUpsExpected(config, env)) return undefined;
   ec2Sdk();
   stsSdk();
-  if (analysing) return undefined;
-  return warmAwsSdk(warmUpRegion(env), { sts: true, stop: () => analysing });
+  if (begun()) return undefined;
+  return warmAwsSdk(warmUpRegion(env), { sts: true, stop: begun });
 }
 
 /** The process-wide AMI source (inventory or EC2), made once. */

@@ -168,6 +168,11 @@ describe("AWS SDK warm-up", function () {
     const answered = await warmAwsSdk("us-east-1", { sts: true, rounds: 5, stop: () => rounds++ >= 1 });
     assert.deepEqual(answered, { DescribeImages: 1, DescribeImageAttribute: 1 });
     assert.deepEqual(await warmAwsSdk("us-east-1", { sts: true, stop: () => true }), {});
+    // Nor does it start once the engine has sent a resource to judge.
+    assert.equal(
+      preloadAwsSdk({}, config({}), () => true),
+      undefined,
+    );
   });
 
   describe("runs only when the pack may look AMIs up", () => {
@@ -176,8 +181,12 @@ describe("AWS SDK warm-up", function () {
       assert.equal(awsLookUpsExpected(config(ALL_DISABLED), {}), false);
       // The ignore-changes policy judges inputs only.
       assert.equal(awsLookUpsExpected(config({ ...ALL_DISABLED, [RULES.mutable]: "mandatory" }), {}), false);
-      assert.equal(preloadAwsSdk({}, config(ALL_DISABLED)), undefined);
-      assert.equal(preloadAwsSdk({ AMI_GUARD_INVENTORY: "/tmp/inventory.json" }, undefined), undefined);
+      const notYet = () => false;
+      assert.equal(preloadAwsSdk({}, config(ALL_DISABLED), notYet), undefined);
+      assert.equal(
+        preloadAwsSdk({ AMI_GUARD_INVENTORY: "/tmp/inventory.json" }, undefined, notYet),
+        undefined,
+      );
     });
 
     it("when any policy that looks AMIs up is enabled, or the engine sent no configuration", async () => {
@@ -189,7 +198,8 @@ describe("AWS SDK warm-up", function () {
       const partial = config(ALL_DISABLED);
       partial.delete(RULES.stale);
       assert.equal(awsLookUpsExpected(partial, {}), true);
-      const warm = preloadAwsSdk({ AWS_REGION: "eu-west-1" }, config({}));
+      const notYet = () => false;
+      const warm = preloadAwsSdk({ AWS_REGION: "eu-west-1" }, config({}), notYet);
       assert.ok(warm, "the warm-up ran");
       assert.deepEqual(Object.keys(await warm).sort(), [
         "DescribeImageAttribute",
