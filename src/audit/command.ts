@@ -10,7 +10,6 @@ import { SEVERITIES, type Severity } from "ami-guard-policies/rules/rules";
 import { EXIT, UserError, type ExitCode } from "../cli/errors";
 import { withProgress } from "../cli/progress";
 import { toAsff } from "./asff";
-import { DEFAULT_CLIENT, runAudit } from "./audit";
 import { loadConfig } from "./config";
 import { writeInventory } from "./inventory";
 import { FORMATS, toJson, toSarif, toTable, type Format } from "./report";
@@ -102,6 +101,8 @@ export async function auditAction(flags: AuditFlags): Promise<ExitCode> {
   const now = flags.now === undefined ? new Date() : new Date(flags.now);
   if (Number.isNaN(now.getTime())) throw new UserError(`--now ${JSON.stringify(flags.now)} is not a date`);
   const config = loadConfig(flags.config);
+  // The audit and the AWS SDK it reads with load only when an audit runs: every other command starts without them.
+  const { DEFAULT_CLIENT, runAudit } = await import("./audit");
   const envAttempts = Number(process.env.AWS_MAX_ATTEMPTS);
   const maxAttempts =
     flags.maxAttempts ??

@@ -3,12 +3,14 @@
  * one progress bar: drawn only on a terminal, cleared when the work ends, failed or not.
  */
 import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
 import { auditAction, type AuditFlags } from "../../src/audit/command";
 import { EXIT } from "../../src/cli/errors";
 import { withProgress } from "../../src/cli/progress";
 import { startEc2Server, type Ec2Server } from "../../testing/ec2-server";
+import { requireBuiltCli } from "../helpers/cli";
 import { REPO } from "../helpers/engine";
 import { ACCOUNT, NOW, scenario } from "../fixtures/audit/scenario";
 import { sdkEnv } from "../audit/support";
@@ -112,5 +114,55 @@ describe("the progress bar (cli-progress)", () => {
       assert.equal(seen, undefined);
       assert.equal(t.text(), "");
     }
+  });
+});
+
+describe("what a command loads", () => {
+  it("the audit and the AWS SDK load only when `audit` runs: every other command starts without them", () => {
+    requireBuiltCli();
+    const loaded = (args: string[], env: Record<string, string> = {}): string[] =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          [
+            "-e",
+            `const { main } = require("./dist/src/cli/ami-guard.js");
+             main(${JSON.stringify(args)}).then(() => {
+               const mods = Object.keys(require.cache).map((m) => m.split(require("path").sep).join("/"));
+               process.stdout.write(JSON.stringify(mods.filter((m) => /@aws-sdk\\/client-|\\/dist\\/src\\/audit\\/audit\\.js$/.test(m))));
+             });`,
+          ],
+          {
+            cwd: REPO,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+            env: { ...process.env, ...env },
+          },
+        )
+          .split("\n")
+          .pop()!,
+      ) as string[];
+    assert.deepEqual(loaded(["pack-config", "--stack", "dev", "--output", "/dev/null"]), []);
+    assert.deepEqual(loaded(["audit", "--help"]), []);
+    assert.deepEqual(
+      loaded(["audit", "--region", "nowhere-1"]),
+      [],
+      "a bad flag stops before the audit loads",
+    );
+    // The row that must stay: an audit loads them when it runs (here against a closed loopback port: exit 2).
+    const audit = loaded(["audit", "--region", "us-east-1", "--max-attempts", "1", "--timeout", "2"], {
+      AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "secret",
+      AWS_REGION: "us-east-1",
+    });
+    assert.ok(
+      audit.some((m) => m.endsWith("/dist/src/audit/audit.js")),
+      audit.join(", "),
+    );
+    assert.ok(
+      audit.some((m) => m.includes("@aws-sdk/client-ec2")),
+      audit.join(", "),
+    );
   });
 });
