@@ -27,7 +27,7 @@ function programFiles(): string[] {
 
 /** The string and template literals of `text` (the file `file`) that spell the prefix or the path. */
 function handBuiltNames(file: string, text = fs.readFileSync(path.join(REPO, file), "utf8")): string[] {
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022);
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
   const found: string[] = [];
   const visit = (node: ts.Node) => {
     if (
@@ -35,7 +35,11 @@ function handBuiltNames(file: string, text = fs.readFileSync(path.join(REPO, fil
       ts.isNoSubstitutionTemplateLiteral(node) ||
       ts.isTemplateLiteralToken(node)
     ) {
-      if (/ami-guard[-/]/.test(node.text)) {
+      // A module specifier names a package (the pack's workspace package `ami-guard-policies`), not a resource.
+      const specifier =
+        (ts.isImportDeclaration(node.parent) || ts.isExportDeclaration(node.parent)) &&
+        node.parent.moduleSpecifier === node;
+      if (!specifier && /ami-guard[-/]/.test(node.text)) {
         const { line } = source.getLineAndCharacterOfPosition(node.getStart(source));
         found.push(`${file}:${line + 1}: ${JSON.stringify(node.text)}`);
       }
@@ -54,11 +58,14 @@ describe("components/iam/naming: the one prefix function", function () {
       'const b = "alias/ami-guard-dev-ami";',
       "const c = `role/ami-guard/${name}`;",
       'const d = "ami-guard:components:AmiIamRoles";',
+      'import { AMI_ID } from "ami-guard-policies/rules/patterns";',
+      'const e = "ami-guard-policies";',
     ].join("\n");
     assert.deepEqual(handBuiltNames("sample.ts", text), [
       'sample.ts:2: "ami-guard-"',
       'sample.ts:3: "alias/ami-guard-dev-ami"',
       'sample.ts:4: "role/ami-guard/"',
+      'sample.ts:7: "ami-guard-policies"',
     ]);
   });
 
