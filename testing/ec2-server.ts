@@ -339,3 +339,26 @@ export function useLoopbackEnvironment(keys: readonly string[], vars: Record<str
       else process.env[k] = saved[k];
   });
 }
+
+/**
+ * The environment of a process (a policy pack started as the engine starts it) whose AWS SDK may reach only
+ * `url`, for the services named (`EC2`, `SSM`, `STS`, …): dummy static credentials, no profile, no shared config
+ * or credentials file, no instance metadata, no inventory, and EC2 calls timing out after 10 s. Undefined values
+ * remove a variable the test process may carry.
+ */
+export function loopbackSdkEnv(url: string, services: readonly string[]): Record<string, string | undefined> {
+  return {
+    ...Object.fromEntries(services.map((s) => [`AWS_ENDPOINT_URL_${s}`, url])),
+    AWS_ENDPOINT_URL: undefined,
+    AWS_ACCESS_KEY_ID: "AKIDTEST",
+    AWS_SECRET_ACCESS_KEY: "secret",
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_REGION: "us-east-1",
+    AWS_CONFIG_FILE: "/nonexistent/ami-guard-test-config",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/ami-guard-test-credentials",
+    AWS_EC2_METADATA_DISABLED: "true",
+    AMI_GUARD_INVENTORY: undefined,
+    AMI_GUARD_EC2_TIMEOUT_MS: "10000",
+  };
+}

@@ -19,6 +19,7 @@ import {
   queryResponse,
   startEc2Server,
   type Ec2Server,
+  loopbackSdkEnv,
 } from "../../testing/ec2-server";
 import { awsProvider, image, resource, startPack } from "../helpers/engine";
 
@@ -124,20 +125,7 @@ describe("look-up budget through the engine protocol (loopback EC2, SSM and STS)
       },
     });
     pack = await startPack({
-      AWS_ENDPOINT_URL_EC2: server.url,
-      AWS_ENDPOINT_URL_SSM: server.url,
-      AWS_ENDPOINT_URL_STS: server.url,
-      AWS_ENDPOINT_URL: undefined,
-      AWS_ACCESS_KEY_ID: "AKIDTEST",
-      AWS_SECRET_ACCESS_KEY: "secret",
-      AWS_SESSION_TOKEN: undefined,
-      AWS_PROFILE: undefined,
-      AWS_REGION: "us-east-1",
-      AWS_CONFIG_FILE: "/nonexistent/ami-guard-test-config",
-      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/ami-guard-test-credentials",
-      AWS_EC2_METADATA_DISABLED: "true",
-      AMI_GUARD_INVENTORY: undefined,
-      AMI_GUARD_EC2_TIMEOUT_MS: "10000",
+      ...loopbackSdkEnv(server.url, ["EC2", "SSM", "STS"]),
     });
     const info: AnalyzerInfo = await pack.getAnalyzerInfo();
     const config: Record<string, PolicyConfig> = {};
