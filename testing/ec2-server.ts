@@ -322,13 +322,40 @@ export async function startEc2Server(options: Ec2ServerOptions): Promise<Ec2Serv
 }
 
 /**
- * Registers mocha hooks that save the environment variables `keys`, set `vars` for the suite (test
- * credentials and time limits of a loopback endpoint) and restore every key afterwards, so that one spec's
- * endpoint settings never leak into another's.
+ * Every environment variable through which a spec points the AWS SDK (and the pack's look-ups) at a loopback
+ * endpoint or tunes them: saved and restored by {@link useLoopbackEnvironment} whatever a suite sets.
  */
-export function useLoopbackEnvironment(keys: readonly string[], vars: Record<string, string>): void {
+export const LOOPBACK_ENV_KEYS = [
+  "AWS_ENDPOINT_URL",
+  "AWS_ENDPOINT_URL_EC2",
+  "AWS_ENDPOINT_URL_SSM",
+  "AWS_ENDPOINT_URL_STS",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_PROFILE",
+  "AWS_REGION",
+  "AWS_DEFAULT_REGION",
+  "AWS_CONFIG_FILE",
+  "AWS_SHARED_CREDENTIALS_FILE",
+  "AWS_EC2_METADATA_DISABLED",
+  "AWS_MAX_ATTEMPTS",
+  "AMI_GUARD_EC2_TIMEOUT_MS",
+  "AMI_GUARD_LOOKUP_BUDGET_MS",
+  "AMI_GUARD_INVENTORY",
+] as const;
+
+/**
+ * Registers mocha hooks that save {@link LOOPBACK_ENV_KEYS} (and `extraKeys`), set `vars` for the suite (test
+ * credentials and time limits of a loopback endpoint) and restore every key afterwards, so that one spec's
+ * endpoint settings, and what its tests set on the way, never leak into another's.
+ */
+export function useLoopbackEnvironment(
+  vars: Record<string, string>,
+  extraKeys: readonly string[] = [],
+): void {
   const saved: Record<string, string | undefined> = {};
-  const all = [...new Set([...keys, ...Object.keys(vars)])];
+  const all = [...new Set([...LOOPBACK_ENV_KEYS, ...extraKeys, ...Object.keys(vars)])];
   before(() => {
     for (const k of all) saved[k] = process.env[k];
     Object.assign(process.env, vars);

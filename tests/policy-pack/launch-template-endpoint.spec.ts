@@ -34,15 +34,6 @@ import {
 } from "../../testing/ec2-server";
 import { NOW, TRUST_FIXTURE, image, runPolicy } from "../helpers/policy";
 
-const ENV = [
-  "AWS_ENDPOINT_URL_EC2",
-  "AWS_ENDPOINT_URL_SSM",
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_MAX_ATTEMPTS",
-  "AMI_GUARD_EC2_TIMEOUT_MS",
-];
-
 const GOOD = "ami-00000000000000001";
 const COMMUNITY = "ami-00000000000000002";
 
@@ -88,7 +79,7 @@ const describeVersions: Ec2Handler = (r: Ec2Request) => {
 };
 
 describe("launch template versions against a loopback EC2 endpoint", () => {
-  useLoopbackEnvironment(ENV, {
+  useLoopbackEnvironment({
     AWS_ACCESS_KEY_ID: "AKIDTEST",
     AWS_SECRET_ACCESS_KEY: "secret",
     AMI_GUARD_EC2_TIMEOUT_MS: "1500",

@@ -17,20 +17,12 @@ import {
 } from "../../testing/ec2-server";
 import { image } from "../helpers/policy";
 
-const ENV = [
-  "AWS_ENDPOINT_URL_EC2",
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_MAX_ATTEMPTS",
-  "AMI_GUARD_EC2_TIMEOUT_MS",
-];
-
 function images(ids: string[]): string {
   return ec2Response("DescribeImages", { imagesSet: ids.map((ImageId) => imageToWire(image({ ImageId }))) });
 }
 
 describe("AMI look-ups against a loopback EC2 endpoint", () => {
-  useLoopbackEnvironment(ENV, {
+  useLoopbackEnvironment({
     AWS_ACCESS_KEY_ID: "AKIDTEST",
     AWS_SECRET_ACCESS_KEY: "secret",
     AMI_GUARD_EC2_TIMEOUT_MS: "1500",

@@ -19,7 +19,7 @@ import {
 import { sessionName } from "../../policy-pack/aws/assume-role";
 import { SettingsError, resolveSettings } from "../../policy-pack/rules/settings";
 import { factsFromImage, type AmiFacts } from "../../policy-pack/rules/facts";
-import { startEc2Server, type Ec2Server } from "../../testing/ec2-server";
+import { startEc2Server, useLoopbackEnvironment, type Ec2Server } from "../../testing/ec2-server";
 import {
   BUILD_ACCOUNT,
   OWNER_KEY,
@@ -216,19 +216,11 @@ describe("ownerReadRoles: live, over a loopback STS and EC2 whose answers differ
     "PULUMI_STACK",
     "PULUMI_PROJECT",
   ];
-  const saved: Record<string, string | undefined> = {};
+  useLoopbackEnvironment({}, ENV);
   let server: Ec2Server | undefined;
   let log: EstateLog;
   let views: AssumedRoleViews;
 
-  before(() => {
-    for (const k of ENV) saved[k] = process.env[k];
-  });
-  after(() => {
-    for (const k of ENV)
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-  });
   afterEach(async () => {
     setOwnerViews(undefined);
     setAmiSource(undefined);

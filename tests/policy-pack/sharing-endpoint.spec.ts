@@ -28,20 +28,11 @@ const OURS = "111111111111";
 const OTHER = "444444444444";
 const OWN = "ami-00000000000000001";
 const FOREIGN = "ami-00000000000000002";
-const ENV = [
-  "AWS_ENDPOINT_URL_EC2",
-  "AWS_ENDPOINT_URL_STS",
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_MAX_ATTEMPTS",
-  "AMI_GUARD_EC2_TIMEOUT_MS",
-  "AMI_GUARD_LOOKUP_BUDGET_MS",
-];
 const config = { trustedOwners: ["amazon", OURS], allowedAccounts: ["222222222222"] };
 
 describe("sharing look-ups against a loopback EC2 endpoint: fail closed", function () {
   this.timeout(60_000);
-  useLoopbackEnvironment(ENV, {
+  useLoopbackEnvironment({
     AWS_ACCESS_KEY_ID: "AKIDTEST",
     AWS_SECRET_ACCESS_KEY: "secret",
     AWS_MAX_ATTEMPTS: "2",

@@ -20,14 +20,6 @@ import {
   useLoopbackEnvironment,
 } from "../../testing/ec2-server";
 
-const ENV = [
-  "AWS_ENDPOINT_URL_SSM",
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_MAX_ATTEMPTS",
-  "AMI_GUARD_EC2_TIMEOUT_MS",
-];
-
 function ref(text: string): ParameterRef {
   const r = parseParameterReference(text);
   assert.ok(r && !("error" in r), `parses ${text}`);
@@ -79,7 +71,7 @@ const getParameters: Ec2Handler = (r) => {
 };
 
 describe("SSM parameter references against a loopback SSM endpoint", () => {
-  useLoopbackEnvironment(ENV, {
+  useLoopbackEnvironment({
     AWS_ACCESS_KEY_ID: "AKIDTEST",
     AWS_SECRET_ACCESS_KEY: "secret",
     AMI_GUARD_EC2_TIMEOUT_MS: "1500",
