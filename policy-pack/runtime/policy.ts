@@ -25,7 +25,7 @@ import {
   type AmiPurpose,
   type AmiUse,
 } from "../rules/resources";
-import { UNKNOWN, plain, rec, type Unknown } from "../rules/values";
+import { UNKNOWN, isUnknown, plain, rec, type Unknown } from "../rules/values";
 import { TEMPLATE_REFERRERS } from "../aws/launch-templates";
 import { isReference, referenceSources, resolveReference, templateUses } from "../aws/references";
 import { installWireCompatibility, requestValue } from "./wire";
@@ -267,10 +267,11 @@ function scannedType(args: ResourceValidationArgs): boolean {
   }
 }
 
-/** What every policy reads of one resource alike: its inputs as plain data, and its region. */
+/** What every policy reads of one resource alike: its inputs as plain data, its region, and the time. */
 interface ResourceData {
   props: Record<string, unknown>;
   region: string | Unknown | undefined;
+  now: Date;
 }
 
 /**
@@ -298,7 +299,7 @@ function resourceOf(args: ResourceValidationArgs): ResourceData {
   if (known) return known;
   const props = rec(plain(args.props));
   const provider = args.provider ? rec(plain(args.provider.props)) : undefined;
-  const data: ResourceData = { props, region: resolveRegion(props, provider) };
+  const data: ResourceData = { props, region: resolveRegion(props, provider), now: clock() };
   if (key) perRequest.set(key, data);
   return data;
 }
@@ -310,7 +311,46 @@ function resourceOf(args: ResourceValidationArgs): ResourceData {
  */
 const settingsCache = new Map<string, AmiGuardSettings | SettingsError>();
 
+/**
+ * The last configuration each policy was handed, with what it resolved to. `getConfig` copies the engine's
+ * configuration shallowly (its property values are the same values each time, and nothing writes to them), so
+ * when every property of a new copy is the very value of the last one, the settings are the last ones: no
+ * serialisation per call. Any other configuration (another value, a key more or less) is looked up by content.
+ */
+const lastConfig = new Map<
+  string,
+  { raw: Record<string, unknown>; keys: number; out: AmiGuardSettings | SettingsError }
+>();
+
+function sameValues(a: Record<string, unknown>, keys: number, b: Record<string, unknown>): boolean {
+  let n = 0;
+  for (const k in b) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) continue;
+    if (!Object.prototype.hasOwnProperty.call(a, k) || a[k] !== b[k]) return false;
+    n++;
+  }
+  return n === keys;
+}
+
 function settingsOf(raw: Record<string, unknown>, policyName: string): AmiGuardSettings {
+  const last = lastConfig.get(policyName);
+  let out: AmiGuardSettings | SettingsError | undefined =
+    last && raw !== null && typeof raw === "object" && sameValues(last.raw, last.keys, raw)
+      ? last.out
+      : undefined;
+  if (out === undefined) {
+    out = resolveByContent(raw, policyName);
+    if (raw !== null && typeof raw === "object")
+      lastConfig.set(policyName, { raw: { ...raw }, keys: Object.keys(raw).length, out });
+  }
+  if (out instanceof SettingsError) throw out;
+  return out;
+}
+
+function resolveByContent(
+  raw: Record<string, unknown>,
+  policyName: string,
+): AmiGuardSettings | SettingsError {
   let key: string | undefined;
   try {
     key = `${policyName}\u0000${JSON.stringify(raw)}`;
@@ -318,7 +358,6 @@ function settingsOf(raw: Record<string, unknown>, policyName: string): AmiGuardS
     key = undefined; // not JSON (a test's own object): resolved each time
   }
   const known = key === undefined ? undefined : settingsCache.get(key);
-  if (known instanceof SettingsError) throw known;
   if (known) return known;
   let out: AmiGuardSettings | SettingsError;
   try {
@@ -331,15 +370,16 @@ function settingsOf(raw: Record<string, unknown>, policyName: string): AmiGuardS
     if (settingsCache.size >= 256) settingsCache.clear();
     settingsCache.set(key, out);
   }
-  if (out instanceof SettingsError) throw out;
   return out;
 }
 
 function makeView(args: ResourceValidationArgs, policyName: string): ResourceView {
-  const { props, region } = resourceOf(args);
-  const opts = rec(plain(args.opts));
-  const ignore = Array.isArray(opts.ignoreChanges)
-    ? opts.ignoreChanges.filter((x): x is string => typeof x === "string")
+  const { props, region, now } = resourceOf(args);
+  // The runtime's options are plain data (@pulumi/policy server.js getResourceOptions); only their list of
+  // ignored properties is read here.
+  const ignoreChanges = (args.opts as { ignoreChanges?: unknown } | undefined)?.ignoreChanges;
+  const ignore = Array.isArray(ignoreChanges)
+    ? ignoreChanges.filter((x): x is string => typeof x === "string" && !isUnknown(x))
     : [];
   return {
     type: args.type,
@@ -349,7 +389,7 @@ function makeView(args: ResourceValidationArgs, policyName: string): ResourceVie
     region,
     ignoreChanges: ignore,
     settings: settingsOf(args.getConfig<Record<string, unknown>>(), policyName),
-    now: clock(),
+    now,
   };
 }
 
@@ -372,73 +412,86 @@ export type UseOutcome =
  * AMIs named through a `resolve:ssm:` parameter or a launch template referenced by id or name are resolved
  * first (references.ts); the outcome's use then carries the AMI id and a path naming the reference.
  */
-export function lookUpUses(view: ResourceView, purposes: readonly AmiPurpose[]): Promise<UseOutcome[]> {
-  // Memoised per resource (its shared inputs, see resourceOf) and purposes: the policies of one Analyze share
-  // one pass over the resource's AMIs and their facts.
-  let byPurposes = lookedUp.get(view.props);
-  if (!byPurposes) lookedUp.set(view.props, (byPurposes = new Map()));
-  const key = `${view.type}\u0000${String(view.region)}\u0000${[...purposes].sort().join(",")}`;
-  let outcomes = byPurposes.get(key);
-  if (!outcomes) {
-    outcomes = lookUpUsesNow(view, purposes);
-    byPurposes.set(key, outcomes);
+export async function lookUpUses(view: ResourceView, purposes: readonly AmiPurpose[]): Promise<UseOutcome[]> {
+  // Memoised per resource (its shared inputs, see resourceOf): the policies of one Analyze share one reading of
+  // the resource's AMI uses and one outcome per use, whatever purposes each asks for.
+  let byResource = lookedUp.get(view.props);
+  if (!byResource) lookedUp.set(view.props, (byResource = new Map()));
+  const key = `${view.type}\u0000${String(view.region)}`;
+  let memo = byResource.get(key);
+  if (!memo) {
+    memo = {
+      uses: [...amiUses(view.type, view.props), ...templateUses(view.type, view.props)],
+      outcomes: new Map(),
+    };
+    byResource.set(key, memo);
   }
-  return outcomes;
+  const { uses, outcomes } = memo;
+  const wanted: Promise<UseOutcome | undefined>[] = [];
+  for (const use of uses) {
+    if (!purposes.includes(use.purpose)) continue;
+    let outcome = outcomes.get(use);
+    if (!outcome) outcomes.set(use, (outcome = outcomeOf(use, view.region)));
+    wanted.push(outcome);
+  }
+  return (await Promise.all(wanted)).filter((o): o is UseOutcome => o !== undefined);
 }
 
-const lookedUp = new WeakMap<object, Map<string, Promise<UseOutcome[]>>>();
+/** One resource's AMI uses (every purpose), and the outcome of each use looked up so far. */
+interface UsesMemo {
+  uses: AmiUse[];
+  outcomes: Map<AmiUse, Promise<UseOutcome | undefined>>;
+}
 
-async function lookUpUsesNow(view: ResourceView, purposes: readonly AmiPurpose[]): Promise<UseOutcome[]> {
-  const uses = [...amiUses(view.type, view.props), ...templateUses(view.type, view.props)].filter((u) =>
-    purposes.includes(u.purpose),
-  );
+const lookedUp = new WeakMap<object, Map<string, UsesMemo>>();
+
+/** What could be learned about one AMI use; undefined when a reference names no AMI (nothing to judge). */
+async function outcomeOf(
+  written: AmiUse,
+  viewRegion: string | Unknown | undefined,
+): Promise<UseOutcome | undefined> {
+  let use = written;
+  if (use.imageId === UNKNOWN) return { kind: "unknown", use };
+  const reference = isReference(use);
+  if (!reference && !(use.imageId as string).startsWith("ami-"))
+    return { kind: "not-ami", use, ref: use.imageId as string };
+  let region = use.region ?? viewRegion;
+  if (region === UNKNOWN) return { kind: "unknown", use };
+  if (region === undefined) {
+    return {
+      kind: "failed",
+      use,
+      region: "no region",
+      cause: "no region is set on the resource, its provider, the stack (aws:region) or AWS_REGION",
+    };
+  }
+  if (reference) {
+    const r = await resolveReference(use, region as string, referenceSources());
+    if (r.kind === "none") return undefined;
+    if (r.kind !== "ami") return r;
+    use = r.use;
+    if (!(use.imageId as string).startsWith("ami-"))
+      return { kind: "not-ami", use, ref: use.imageId as string };
+    region = use.region ?? viewRegion;
+  }
+  const id = use.imageId as string;
   const src = amiSource();
-  const outcomes = await Promise.all(
-    uses.map(async (written): Promise<UseOutcome | undefined> => {
-      let use = written;
-      if (use.imageId === UNKNOWN) return { kind: "unknown", use };
-      const reference = isReference(use);
-      if (!reference && !(use.imageId as string).startsWith("ami-"))
-        return { kind: "not-ami", use, ref: use.imageId as string };
-      let region = use.region ?? view.region;
-      if (region === UNKNOWN) return { kind: "unknown", use };
-      if (region === undefined) {
-        return {
-          kind: "failed",
-          use,
-          region: "no region",
-          cause: "no region is set on the resource, its provider, the stack (aws:region) or AWS_REGION",
-        };
-      }
-      if (reference) {
-        const r = await resolveReference(use, region as string, referenceSources());
-        if (r.kind === "none") return undefined;
-        if (r.kind !== "ami") return r;
-        use = r.use;
-        if (!(use.imageId as string).startsWith("ami-"))
-          return { kind: "not-ami", use, ref: use.imageId as string };
-        region = use.region ?? view.region;
-      }
-      const id = use.imageId as string;
-      if (typeof src === "string") return { kind: "failed", use, region: region as string, cause: src };
-      const r = await src.lookup(id, region as string);
-      if (r.kind === "found") return { kind: "facts", use, facts: r.facts, region: region as string };
-      if (r.kind === "not-found")
-        return {
-          kind: "missing",
-          use,
-          region: r.region,
-          finding: reference
-            ? {
-                ...judgeMissing(id, r.region),
-                message: `${judgeMissing(id, r.region).message.replace(/\.$/, "")} (named by ${use.path}).`,
-              }
-            : judgeMissing(id, r.region),
-        };
-      return { kind: "failed", use, region: r.region, cause: r.cause };
-    }),
-  );
-  return outcomes.filter((o): o is UseOutcome => o !== undefined);
+  if (typeof src === "string") return { kind: "failed", use, region: region as string, cause: src };
+  const r = await src.lookup(id, region as string);
+  if (r.kind === "found") return { kind: "facts", use, facts: r.facts, region: region as string };
+  if (r.kind === "not-found")
+    return {
+      kind: "missing",
+      use,
+      region: r.region,
+      finding: reference
+        ? {
+            ...judgeMissing(id, r.region),
+            message: `${judgeMissing(id, r.region).message.replace(/\.$/, "")} (named by ${use.path}).`,
+          }
+        : judgeMissing(id, r.region),
+    };
+  return { kind: "failed", use, region: r.region, cause: r.cause };
 }
 
 /**

@@ -19,21 +19,38 @@ const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
 const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
 
-/** A deserialised Struct's value with resource references and output values downgraded. Never throws. */
+/**
+ * A deserialised Struct's value with resource references and output values downgraded. Never throws. A value
+ * with nothing to downgrade (the usual case) is returned as it is, not copied.
+ */
 export function downgrade(value: unknown, depth = 0): unknown {
   if (depth > 64) return UNKNOWN_OBJECT;
   if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((v) => downgrade(v, depth + 1));
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = downgrade(value[i], depth + 1);
+      if (out === undefined && v !== value[i]) out = value.slice(0, i);
+      if (out !== undefined) out.push(v);
+    }
+    return out ?? value;
+  }
   const obj = value as Record<string, unknown>;
   const sig = obj[SIG_KEY];
   if (sig === undefined) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(obj)) out[k] = downgrade(v, depth + 1);
-    return out;
+    let out: Record<string, unknown> | undefined;
+    for (const k of Object.keys(obj)) {
+      const v = downgrade(obj[k], depth + 1);
+      if (out === undefined && v !== obj[k]) out = { ...obj };
+      if (out !== undefined) out[k] = v;
+    }
+    return out ?? obj;
   }
   switch (sig) {
-    case SECRET_SIG:
-      return { [SIG_KEY]: SECRET_SIG, value: downgrade(obj.value, depth + 1) };
+    case SECRET_SIG: {
+      const inner = downgrade(obj.value, depth + 1);
+      return inner === obj.value ? obj : { [SIG_KEY]: SECRET_SIG, value: inner };
+    }
     case ASSET_SIG:
     case ARCHIVE_SIG:
       return obj;

@@ -267,6 +267,24 @@ describe("the wire downgrade of resource references and output values", () => {
     assert.deepEqual(downgrade({ x: 1, y: [true, null] }), { x: 1, y: [true, null] });
     assert.equal(downgrade({ [SIG_KEY]: "nope" }), "dd056dcd-154b-4c76-9bd3-c8f88648b5ff");
   });
+
+  it("hands back a value with nothing to downgrade as it is, and never changes the value it is given", () => {
+    const clean = {
+      ami: GOOD,
+      tags: { Name: "web" },
+      list: [1, { x: [true] }],
+      secret: { [SIG_KEY]: SECRET_SIG, value: GOOD },
+    };
+    assert.equal(downgrade(clean), clean);
+    const mixed = { keep: { a: 1 }, list: [GOOD, { [SIG_KEY]: OUTPUT_SIG, value: GOOD }, ref2()] };
+    const before = JSON.parse(JSON.stringify(mixed)) as unknown;
+    const after = downgrade(mixed) as typeof mixed;
+    assert.deepEqual(after, { keep: { a: 1 }, list: [GOOD, GOOD, "i-1"] });
+    assert.deepEqual(mixed, before, "the input is left as it was");
+    assert.equal(after.keep, mixed.keep, "an unchanged branch is shared, not copied");
+    const wrapped = { [SIG_KEY]: SECRET_SIG, value: ref2() };
+    assert.deepEqual(downgrade(wrapped), { [SIG_KEY]: SECRET_SIG, value: "i-1" });
+  });
 });
 
 function ref2() {

@@ -2,7 +2,10 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { policies } from "../../policy-pack/policies";
+import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { DEFAULT_SETTINGS, SettingsError, resolveSettings } from "../../policy-pack/rules/settings";
+import { ec2AmiDisallowStaleImage } from "../../policy-pack/policies/ec2-ami-disallow-stale-image";
+import { image, useImages } from "../helpers/policy";
 
 describe("pack settings", () => {
   it("defaults every setting", () => {
@@ -53,6 +56,66 @@ describe("pack settings", () => {
       for (const [k, s] of Object.entries(p.configSchema?.properties ?? {})) {
         assert.notEqual((s as { default?: unknown }).default, undefined, `${p.name}.${k} has a default`);
       }
+    }
+  });
+
+  it("follows every configuration the runtime hands out: a changed value, a property more or less, a bad one and back", async () => {
+    // The image is 28 days old (helpers/policy.ts NOW); the runtime's getConfig hands out a shallow copy of the
+    // engine's configuration on every call, as these args do.
+    const ami = "ami-0aaaaaaaaaaaaaaa1";
+    useImages([image({ ImageId: ami })]);
+    const stale = ec2AmiDisallowStaleImage as ResourceValidationPolicy;
+    const judge = async (config: Record<string, unknown>): Promise<string[]> => {
+      const out: string[] = [];
+      const args = {
+        type: "aws:ec2/instance:Instance",
+        name: "web",
+        urn: "urn:pulumi:test::ami-guard::aws:ec2/instance:Instance::web",
+        props: { ami },
+        opts: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [] },
+        provider: {
+          type: "pulumi:providers:aws",
+          name: "default",
+          urn: "urn:p",
+          props: { region: "us-east-1" },
+        },
+        stackTags: new Map<string, string>(),
+        getConfig: () => ({ ...config }),
+        notApplicable: (reason?: string) => {
+          throw new Error(`not applicable: ${reason}`);
+        },
+        isType: () => false,
+        asType: () => undefined,
+      } as unknown as ResourceValidationArgs;
+      await (stale.validateResource as (a: ResourceValidationArgs, r: (m: string) => void) => Promise<void>)(
+        args,
+        (m) => out.push(m),
+      );
+      return out;
+    };
+    const week = { maxAgeDays: 7 };
+    const quarter = { maxAgeDays: 90 };
+    const steps: [Record<string, unknown>, RegExp | undefined][] = [
+      [week, /7 days/],
+      [week, /7 days/],
+      [quarter, undefined],
+      [quarter, undefined],
+      [week, /7 days/],
+      [{}, undefined], // the default, 90 days
+      [week, /7 days/],
+      [{ maxAgeDays: 7, maxAgeDay: 7 }, /invalid policy configuration: unknown property .*maxAgeDay\b/],
+      [{ maxAgeDays: "7" }, /invalid policy configuration: .*maxAgeDays must be a whole number/],
+      [{ maxAgeDays: "7" }, /invalid policy configuration/],
+      [week, /7 days/],
+    ];
+    for (const [i, [config, want]] of steps.entries()) {
+      const got = await judge(config);
+      if (want === undefined) assert.deepEqual(got, [], `step ${i}: ${JSON.stringify(config)}`);
+      else
+        assert.ok(
+          got.length === 1 && want.test(got[0]),
+          `step ${i}: ${JSON.stringify(config)}: ${got.join(" | ")}`,
+        );
     }
   });
 });
