@@ -11,7 +11,7 @@ import type {
 } from "@pulumi/policy";
 import type { AmiFacts } from "../rules/facts";
 import { sourceFromEnvironment, type AmiSource } from "../aws/lookup";
-import { judgeSharingAsSeen, judgeTagsAsSeen } from "../aws/owner";
+import { judgeSharingAsSeen, judgeTagsAsSeen, ownerViews } from "../aws/owner";
 import { snapshotSource, type SnapshotLookup } from "../aws/snapshots";
 import { CATALOGUE, practiceTags, type CatalogueEntry, STACK_RULES } from "../rules/catalogue";
 import { RULES, judgeMissing, type Finding, type RuleName } from "../rules/rules";
@@ -28,7 +28,7 @@ import {
 import { UNKNOWN, isUnknown, plain, rec, type Unknown } from "../rules/values";
 import { TEMPLATE_REFERRERS } from "../aws/launch-templates";
 import { isReference, referenceSources, resolveReference, templateUses } from "../aws/references";
-import { installWireCompatibility, requestValue } from "./wire";
+import { installWireCompatibility, isPlainRequestValue, requestValue } from "./wire";
 import { engineConfig, type EngineConfig } from "./engine-hooks";
 import { warmAwsSdk } from "../aws/warm-up";
 import { ec2Sdk, stsSdk } from "../aws/sdk";
@@ -152,9 +152,37 @@ export function judgeAsSeen(
   rule: "tags" | "sharing",
   o: { facts: AmiFacts; region: string },
   s: AmiGuardSettings,
-): Promise<Finding[]> {
-  return (rule === "tags" ? judgeTagsAsSeen : judgeSharingAsSeen)(o.facts, o.region, s, amiSource());
+): Promise<readonly Finding[]> {
+  // The verdict on an image depends on nothing of the resource that uses it: it is kept per image (its facts,
+  // as the source cached them), rule and region, for as long as the settings, the AMI source and the owners'
+  // views are the ones it was made with. The sources keep every answer, failures included, for the life of the
+  // process, so this gives exactly what asking them again would.
+  const src = amiSource();
+  const owners = ownerViews();
+  let byKey = seenVerdicts.get(o.facts);
+  if (!byKey) seenVerdicts.set(o.facts, (byKey = new Map()));
+  const key = `${rule}\u0000${o.region}`;
+  const known = byKey.get(key);
+  if (known && known.settings === s && known.src === src && known.owners === owners) return known.findings;
+  const findings = (rule === "tags" ? judgeTagsAsSeen : judgeSharingAsSeen)(o.facts, o.region, s, src).then(
+    (f): readonly Finding[] => Object.freeze(f),
+  );
+  byKey.set(key, { settings: s, src, owners, findings });
+  return findings;
 }
+
+const seenVerdicts = new WeakMap<
+  AmiFacts,
+  Map<
+    string,
+    {
+      settings: AmiGuardSettings;
+      src: AmiSource | string;
+      owners: ReturnType<typeof ownerViews>;
+      findings: Promise<readonly Finding[]>;
+    }
+  >
+>();
 
 /** Who owns an EBS snapshot, through the process's snapshot source (`aws/snapshots.ts`). */
 export function snapshotOwner(snapshotId: string, region: string): Promise<SnapshotLookup> {
@@ -297,7 +325,9 @@ function resourceOf(args: ResourceValidationArgs): ResourceData {
   const key = requestKey(args.props);
   const known = key && perRequest.get(key);
   if (known) return known;
-  const props = rec(plain(args.props));
+  // A request's inputs that are plain JSON data are read as the runtime holds them (frozen, shared by the
+  // request's policies); any others are copied with unknowns and proxies made safe to read.
+  const props = key && isPlainRequestValue(key) ? (key as Record<string, unknown>) : rec(plain(args.props));
   const provider = args.provider ? rec(plain(args.provider.props)) : undefined;
   const data: ResourceData = { props, region: resolveRegion(props, provider), now: clock() };
   if (key) perRequest.set(key, data);
@@ -412,35 +442,52 @@ export type UseOutcome =
  * AMIs named through a `resolve:ssm:` parameter or a launch template referenced by id or name are resolved
  * first (references.ts); the outcome's use then carries the AMI id and a path naming the reference.
  */
-export async function lookUpUses(view: ResourceView, purposes: readonly AmiPurpose[]): Promise<UseOutcome[]> {
+export function lookUpUses(
+  view: ResourceView,
+  purposes: readonly AmiPurpose[],
+): Promise<readonly UseOutcome[]> {
   // Memoised per resource (its shared inputs, see resourceOf): the policies of one Analyze share one reading of
-  // the resource's AMI uses and one outcome per use, whatever purposes each asks for.
+  // the resource's AMI uses and one outcome per use, whatever purposes each asks for, and policies asking for
+  // the same purposes share one answer.
   let byResource = lookedUp.get(view.props);
   if (!byResource) lookedUp.set(view.props, (byResource = new Map()));
   const key = `${view.type}\u0000${String(view.region)}`;
   let memo = byResource.get(key);
   if (!memo) {
-    memo = {
-      uses: [...amiUses(view.type, view.props), ...templateUses(view.type, view.props)],
-      outcomes: new Map(),
-    };
+    let uses: AmiUse[];
+    try {
+      uses = [...amiUses(view.type, view.props), ...templateUses(view.type, view.props)];
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    memo = { uses, outcomes: new Map(), answers: new Map() };
     byResource.set(key, memo);
   }
-  const { uses, outcomes } = memo;
-  const wanted: Promise<UseOutcome | undefined>[] = [];
-  for (const use of uses) {
-    if (!purposes.includes(use.purpose)) continue;
-    let outcome = outcomes.get(use);
-    if (!outcome) outcomes.set(use, (outcome = outcomeOf(use, view.region)));
-    wanted.push(outcome);
+  const purposesKey = purposes.join(",");
+  let answer = memo.answers.get(purposesKey);
+  if (!answer) {
+    const { uses, outcomes } = memo;
+    const wanted: Promise<UseOutcome | undefined>[] = [];
+    for (const use of uses) {
+      if (!purposes.includes(use.purpose)) continue;
+      let outcome = outcomes.get(use);
+      if (!outcome) outcomes.set(use, (outcome = outcomeOf(use, view.region)));
+      wanted.push(outcome);
+    }
+    answer = Promise.all(wanted).then((all) =>
+      Object.freeze(all.filter((o): o is UseOutcome => o !== undefined)),
+    );
+    memo.answers.set(purposesKey, answer);
   }
-  return (await Promise.all(wanted)).filter((o): o is UseOutcome => o !== undefined);
+  return answer;
 }
 
 /** One resource's AMI uses (every purpose), and the outcome of each use looked up so far. */
 interface UsesMemo {
   uses: AmiUse[];
   outcomes: Map<AmiUse, Promise<UseOutcome | undefined>>;
+  /** The answer for each list of purposes asked (as given). */
+  answers: Map<string, Promise<readonly UseOutcome[]>>;
 }
 
 const lookedUp = new WeakMap<object, Map<string, UsesMemo>>();

@@ -8,6 +8,8 @@
  * secret stays a secret) or the unknown sentinel when it has none. A secret AMI id is still an AMI id.
  */
 
+import { isUnknown } from "../rules/values";
+
 /** Pulumi's wire signatures (@pulumi/pulumi runtime/rpc.js). */
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -107,6 +109,51 @@ function freezeData(value: unknown, depth = 0): void {
   for (const v of Object.values(value as object)) freezeData(v, depth + 1);
 }
 
+/** What a scan of a request's values found (see {@link freezeIfData}). */
+const DATA = 0;
+const DATA_WITH_UNKNOWNS = 1;
+const NOT_DATA = 2;
+
+/**
+ * Scans a value as the protobuf Struct gave it (a fresh copy, the pack's own), freezing its objects and arrays in
+ * place, and tells what it holds: plain JSON data only, data with some of the runtime's unknown sentinels, or
+ * something else (a signature key, which the runtime deserialises, or nesting deeper than 64), which stops the
+ * scan.
+ */
+function freezeIfData(value: unknown, depth: number): number {
+  if (typeof value === "string") return isUnknown(value) ? DATA_WITH_UNKNOWNS : DATA;
+  if (value === null || typeof value !== "object") return DATA;
+  if (depth > 64) return NOT_DATA;
+  let found = DATA;
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      const f = freezeIfData(v, depth + 1);
+      if (f === NOT_DATA) return NOT_DATA;
+      if (f > found) found = f;
+    }
+  } else {
+    if (SIG_KEY in value) return NOT_DATA;
+    for (const k of Object.keys(value)) {
+      const f = freezeIfData((value as Record<string, unknown>)[k], depth + 1);
+      if (f === NOT_DATA) return NOT_DATA;
+      if (f > found) found = f;
+    }
+  }
+  Object.freeze(value);
+  return found;
+}
+
+/**
+ * Request values that hold plain JSON data only (no unknowns, secrets, assets or references): each is already
+ * what values.ts `plain` would copy it to, frozen, and policies may read it as it is.
+ */
+const plainValues = new WeakSet<object>();
+
+/** True when `value` is a request's value that is plain, frozen JSON data (see {@link plainValues}). */
+export function isPlainRequestValue(value: object): boolean {
+  return plainValues.has(value);
+}
+
 /** Wraps the runtime's deserialiser once per process so that it is handed downgraded values. */
 export function installWireCompatibility(): void {
   if (installed) return;
@@ -117,10 +164,10 @@ export function installWireCompatibility(): void {
       deserializeProperties(s: StructLike, proxySecrets: boolean): unknown;
     };
     const original = mod.deserializeProperties;
-    const deserialize = (struct: StructLike, proxySecrets: boolean) => {
+    const deserialize = (struct: StructLike, proxySecrets: boolean, read?: Record<string, unknown>) => {
       let plainValue: Record<string, unknown>;
       try {
-        plainValue = downgrade(struct.toJavaScript()) as Record<string, unknown>;
+        plainValue = downgrade(read ?? struct.toJavaScript()) as Record<string, unknown>;
       } catch {
         return original(struct, proxySecrets);
       }
@@ -130,8 +177,25 @@ export function installWireCompatibility(): void {
       if (proxySecrets || struct === null || typeof struct !== "object")
         return deserialize(struct, proxySecrets);
       if (perStruct.has(struct)) return perStruct.get(struct);
-      const value = deserialize(struct, proxySecrets);
-      freezeData(value);
+      // A Struct's JavaScript value without a signature anywhere is exactly what the runtime's deserialiser would
+      // copy it to (it only rebuilds objects and arrays, and replaces signed values): it is kept, frozen, and
+      // spared the runtime's copy. Anything else goes through the downgrade and the runtime's deserialiser.
+      let read: Record<string, unknown> | undefined;
+      let found = NOT_DATA;
+      try {
+        read = struct.toJavaScript();
+        if (read !== null && typeof read === "object" && !Array.isArray(read)) found = freezeIfData(read, 0);
+      } catch {
+        read = undefined;
+      }
+      let value: unknown;
+      if (read !== undefined && found !== NOT_DATA) {
+        value = read;
+        if (found === DATA) plainValues.add(read);
+      } else {
+        value = deserialize(struct, proxySecrets, read);
+        freezeData(value);
+      }
       perStruct.set(struct, value);
       if (value !== null && typeof value === "object") requestValues.add(value);
       return value;
