@@ -17,6 +17,7 @@ import {
   PACK_DIR,
   cpuOf,
   log,
+  mainThreadCpuOf,
   loopbackAwsEnv,
   median,
   memoryOf,
@@ -47,6 +48,8 @@ export interface ResourceSample {
   pauseCpuMs: number;
   firstCpuMs: number;
   restCpuPerResourceMs: number;
+  /** The same over the 580, the pack's main thread alone (the rest is its other threads: V8's compiler, GC). */
+  restMainCpuPerResourceMs: number;
   describeImagesCalls: number;
   describeImagesIds: number;
   describeImageAttributeCalls: number;
@@ -67,6 +70,7 @@ export interface SideMedians {
   pauseCpuMs: number;
   firstCpuMs: number;
   restCpuPerResourceMs: number;
+  restMainCpuPerResourceMs: number;
 }
 
 export interface PerResourceResult {
@@ -158,6 +162,7 @@ async function runOne(
   pauseCpuMs: number;
   firstCpuMs: number;
   restCpuMs: number;
+  restMainCpuMs: number;
 }> {
   const { pack, info } = await startTimed(dir, env);
   try {
@@ -174,6 +179,7 @@ async function runOne(
     if (programMs > 0) await new Promise((resolve) => setTimeout(resolve, programMs));
     const cpu0 = cpuOf(pid);
     let cpuFirst = cpu0;
+    let mainFirst = mainThreadCpuOf(pid);
     const flagged = new Map<string, string[]>();
     let diagnostics = 0;
     let firstMs = 0;
@@ -191,10 +197,12 @@ async function runOne(
       if (i === DISTINCT_AMIS - 1) {
         firstMs = since(t0);
         cpuFirst = cpuOf(pid);
+        mainFirst = mainThreadCpuOf(pid);
       }
     }
     const totalMs = since(t0);
     const cpuEnd = cpuOf(pid);
+    const mainEnd = mainThreadCpuOf(pid);
     return {
       configureMs,
       totalMs,
@@ -206,6 +214,7 @@ async function runOne(
       pauseCpuMs: cpu0 - cpuConfigured,
       firstCpuMs: cpuFirst - cpu0,
       restCpuMs: cpuEnd - cpuFirst,
+      restMainCpuMs: mainEnd - mainFirst,
     };
   } finally {
     await pack.close();
@@ -239,6 +248,7 @@ export async function benchPerResource(
     pauseCpuMs: r.pauseCpuMs,
     firstCpuMs: r.firstCpuMs,
     restCpuPerResourceMs: r.restCpuMs / (RESOURCES - DISTINCT_AMIS),
+    restMainCpuPerResourceMs: r.restMainCpuMs / (RESOURCES - DISTINCT_AMIS),
     describeImagesCalls: calls.di,
     describeImagesIds: calls.ids,
     describeImageAttributeCalls: calls.attr,
@@ -264,7 +274,8 @@ export async function benchPerResource(
         log(
           `  per-resource run ${run + 1}/${runs} ${which}: ${(r.totalMs / RESOURCES).toFixed(2)} ms/resource, ` +
             `first 20 ${r.firstMs.toFixed(0)} ms; pack CPU: pause ${r.pauseCpuMs} ms, first 20 ${r.firstCpuMs} ms, ` +
-            `${(r.restCpuMs / (RESOURCES - DISTINCT_AMIS)).toFixed(2)} ms/resource after`,
+            `${(r.restCpuMs / (RESOURCES - DISTINCT_AMIS)).toFixed(2)} ms/resource after ` +
+            `(main thread ${(r.restMainCpuMs / (RESOURCES - DISTINCT_AMIS)).toFixed(2)})`,
         );
         continue;
       }
@@ -299,7 +310,7 @@ export async function benchPerResource(
         log(
           `  per-resource run ${run + 1}/${runs} ours: ${s.perResourceMs.toFixed(2)} ms/resource, ` +
             `first 20 ${s.firstMs.toFixed(0)} ms; pack CPU: pause ${s.pauseCpuMs} ms, first 20 ${s.firstCpuMs} ms, ` +
-            `${s.restCpuPerResourceMs.toFixed(2)} ms/resource after; ` +
+            `${s.restCpuPerResourceMs.toFixed(2)} ms/resource after (main thread ${s.restMainCpuPerResourceMs.toFixed(2)}); ` +
             `${s.describeImagesCalls} DescribeImages (${s.describeImagesIds} ids), ` +
             `${s.describeImageAttributeCalls} DescribeImageAttribute, ${s.getCallerIdentityCalls} GetCallerIdentity`,
         );
@@ -328,6 +339,7 @@ export async function benchPerResource(
     pauseCpuMs: median(xs.map((x) => x.pauseCpuMs)),
     firstCpuMs: median(xs.map((x) => x.firstCpuMs)),
     restCpuPerResourceMs: median(xs.map((x) => x.restCpuPerResourceMs)),
+    restMainCpuPerResourceMs: median(xs.map((x) => x.restMainCpuPerResourceMs)),
   });
   const m = { ours: med(samples.ours), anchor: med(samples.anchor), floor: med(samples.floor) };
   const ours = samples.ours;

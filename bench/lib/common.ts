@@ -87,6 +87,16 @@ export function cpuOf(pid: number): number {
 }
 
 /**
+ * The CPU time (ms) of `pid`'s main thread alone (/proc/<pid>/task/<pid>/stat): where JavaScript runs. The rest of
+ * {@link cpuOf} is the process's other threads, V8's background compiler and garbage collector among them.
+ */
+export function mainThreadCpuOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(rest[11]) + Number(rest[12])) * 10;
+}
+
+/**
  * An environment for a child that may call AWS only through `endpoint` (a loopback server): dummy
  * credentials, no shared config or credentials files, no instance metadata, and none of the caller's AWS_*.
  */

@@ -125,6 +125,17 @@ function summaryRows(r: BenchResults): string[][] {
         "",
         "",
       ]);
+      const mainOurs = n.medians.ours.restMainCpuPerResourceMs;
+      const mainAnchor = n.medians.anchor.restMainCpuPerResourceMs;
+      if (Number.isFinite(mainOurs) && Number.isFinite(mainAnchor))
+        rows.push([
+          "2. the same, the pack's main thread alone (the rest is its other threads: V8's compiler and garbage collector)",
+          ms2(mainOurs),
+          ms2(mainAnchor),
+          times(mainOurs / mainAnchor),
+          "",
+          "",
+        ]);
       rows.push([
         "3. the same, the pack process's CPU time per resource (utime + stime)",
         ms2(ours.overall),
@@ -287,6 +298,7 @@ function perResourceSection(n: PerResourceResult | undefined, p: PerResourceResu
     ms(median(xs.map((x) => x.pauseCpuMs))),
     ms(median(xs.map((x) => x.firstCpuMs))),
     ms2(median(xs.map((x) => x.restCpuPerResourceMs))),
+    ms2(median(xs.map((x) => x.restMainCpuPerResourceMs))),
   ];
   const one = (q: PerResourceResult) => [
     `### EC2 answering ${q.latencyMs === 0 ? "at once" : `after ${q.latencyMs} ms`}`,
@@ -305,6 +317,7 @@ function perResourceSection(n: PerResourceResult | undefined, p: PerResourceResu
         "pack CPU in the pause",
         "pack CPU, first 20",
         "pack CPU per resource after them",
+        "main thread's CPU per resource after them",
       ],
       [
         row("ours", q.ours),
