@@ -31,6 +31,7 @@ import { isReference, referenceSources, resolveReference, templateUses } from ".
 import { installWireCompatibility, isPlainRequestValue, requestValue } from "./wire";
 import { engineConfig, type EngineConfig } from "./engine-hooks";
 import { warmAwsSdk } from "../aws/warm-up";
+import { warmRequestPath } from "./request-warm-up";
 import { ec2Sdk, stsSdk } from "../aws/sdk";
 import { REGION } from "../rules/patterns";
 
@@ -129,6 +130,25 @@ export function preloadAwsSdk(
   stsSdk();
   if (begun()) return undefined;
   return warmAwsSdk(warmUpRegion(env), { sts: true, stop: begun });
+}
+
+/**
+ * What the pack prepares once the engine has configured the stack (engine-hooks.ts), while the engine runs the
+ * program: the AWS SDK and its first calls ({@link preloadAwsSdk}), then the request path every `Analyze` runs
+ * (request-warm-up.ts), each only until the first `Analyze` begins. Never rejects.
+ */
+export async function prepareForAnalysis(
+  begun: () => boolean = () => analysing,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ sdk?: Record<string, number>; requestRounds: number }> {
+  let sdk: Record<string, number> | undefined;
+  try {
+    sdk = await preloadAwsSdk(env, engineConfig(), begun);
+  } catch {
+    sdk = undefined; // never happens (preloadAwsSdk never rejects); an optimisation only
+  }
+  const requestRounds = begun() ? 0 : await warmRequestPath({ stop: begun });
+  return { sdk, requestRounds };
 }
 
 /** The process-wide AMI source (inventory or EC2), made once. */
