@@ -4,11 +4,11 @@
  * classes, yields to real work, opens no connection, and leaves the pack judging exactly as before.
  */
 import { strict as assert } from "node:assert";
-import * as net from "node:net";
 import { REQUEST_WARM_ROUNDS, warmRequestPath } from "../../policy-pack/runtime/request-warm-up";
 import { prepareForAnalysis } from "../../policy-pack/runtime/policy";
 import { ec2AmiDisallowUntrustedOwner } from "../../policy-pack/policies/ec2-ami-disallow-untrusted-owner";
 import { TRUST_FIXTURE, image, runPolicy, useImages } from "../helpers/policy";
+import { connectionsDuring } from "../helpers/connections";
 
 const GOOD = "ami-0000000000000a001";
 const COMMUNITY = "ami-0000000000000a002";
@@ -57,17 +57,8 @@ describe("the request-path warm-up", () => {
       before[1].some((v) => v.includes("999999999999")),
       before[1].join(" | "),
     );
-    const connect = net.Socket.prototype.connect;
-    let connections = 0;
-    net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-      connections++;
-      return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
-    } as typeof connect;
-    try {
-      assert.equal(await warmRequestPath(), REQUEST_WARM_ROUNDS);
-    } finally {
-      net.Socket.prototype.connect = connect;
-    }
+    const { value: rounds, connections } = await connectionsDuring(() => warmRequestPath());
+    assert.equal(rounds, REQUEST_WARM_ROUNDS);
     assert.equal(connections, 0);
     assert.deepEqual(await verdicts(), before);
   });

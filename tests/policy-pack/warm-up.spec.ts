@@ -5,7 +5,6 @@
  * nothing, and it does not run when the pack will make no look-ups.
  */
 import { strict as assert } from "node:assert";
-import * as net from "node:net";
 import { Ec2Source, defaultClientFor, defaultStsClientFor } from "../../policy-pack/aws/lookup";
 import { CannedHandler, WARM_IMAGE_ID, warmAwsSdk } from "../../policy-pack/aws/warm-up";
 import { RULES } from "../../policy-pack/rules/rules";
@@ -22,24 +21,10 @@ import {
   useLoopbackEnvironment,
 } from "../../testing/ec2-server";
 import { image } from "../helpers/policy";
+import { connectionsDuring } from "../helpers/connections";
 
 const CALLER = "111111111111";
 const OTHER = "ami-0123456789abcdef0";
-
-/** Counts the TCP (and so TLS) connections the process opens while `run` runs. */
-async function connectionsDuring<T>(run: () => Promise<T>): Promise<{ value: T; connections: number }> {
-  const connect = net.Socket.prototype.connect;
-  let connections = 0;
-  net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-    connections++;
-    return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
-  } as typeof connect;
-  try {
-    return { value: await run(), connections };
-  } finally {
-    net.Socket.prototype.connect = connect;
-  }
-}
 
 function config(levels: Record<string, string>): Map<string, EngineConfig> {
   return new Map(
