@@ -118,7 +118,8 @@ export function warmUpRegion(env: NodeJS.ProcessEnv = process.env): string {
  * answers (../aws/warm-up.ts: no network, no credentials, nothing kept). Nothing at all when the pack will
  * make no look-ups ({@link awsLookUpsExpected}). `begun` tells whether analysis has begun (default: a policy of
  * this pack has been asked to judge a resource). Returns the warm-up (what its canned transport answered), or
- * undefined when it loaded nothing or analysis had begun. Never throws; the warm-up never rejects.
+ * undefined when it loaded nothing or analysis had begun. Throws only when the SDK cannot be loaded; the
+ * warm-up never rejects.
  */
 export function preloadAwsSdk(
   env: NodeJS.ProcessEnv = process.env,
@@ -145,7 +146,7 @@ export async function prepareForAnalysis(
   try {
     sdk = await preloadAwsSdk(env, engineConfig(), begun);
   } catch {
-    sdk = undefined; // never happens (preloadAwsSdk never rejects); an optimisation only
+    sdk = undefined; // the SDK could not be loaded: the first look-up loads it again and reports the failure
   }
   const requestRounds = begun() ? 0 : await warmRequestPath({ stop: begun });
   return { sdk, requestRounds };

@@ -25,7 +25,6 @@ interface Proto {
   AnalyzerProviderResource: new () => Message & Record<string, (...a: unknown[]) => unknown>;
   AnalyzeResponse: new () => Message & Record<string, (...a: unknown[]) => unknown>;
   AnalyzeDiagnostic: new () => Message & Record<string, (...a: unknown[]) => unknown>;
-  PolicyNotApplicable?: new () => Message & Record<string, (...a: unknown[]) => unknown>;
 }
 
 interface StructClass {

@@ -19,7 +19,12 @@ import {
 import { sessionName } from "../../policy-pack/aws/assume-role";
 import { SettingsError, resolveSettings } from "../../policy-pack/rules/settings";
 import { factsFromImage, type AmiFacts } from "../../policy-pack/rules/facts";
-import { startEc2Server, useLoopbackEnvironment, type Ec2Server } from "../../testing/ec2-server";
+import {
+  LOOPBACK_ENV_KEYS,
+  startEc2Server,
+  useLoopbackEnvironment,
+  type Ec2Server,
+} from "../../testing/ec2-server";
 import {
   BUILD_ACCOUNT,
   OWNER_KEY,
@@ -202,20 +207,8 @@ describe("ownerReadRoles: offline, from the inventory's OwnerViews", () => {
 });
 
 describe("ownerReadRoles: live, over a loopback STS and EC2 whose answers differ by caller", () => {
-  const ENV = [
-    "AWS_ENDPOINT_URL_EC2",
-    "AWS_ENDPOINT_URL_STS",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_PROFILE",
-    "AWS_REGION",
-    "AWS_MAX_ATTEMPTS",
-    "AMI_GUARD_EC2_TIMEOUT_MS",
-    "AMI_GUARD_INVENTORY",
-    "PULUMI_STACK",
-    "PULUMI_PROJECT",
-  ];
+  // Every key the suite may set, the shared loopback list and the stack the owner views are read for.
+  const ENV = [...LOOPBACK_ENV_KEYS, "PULUMI_STACK", "PULUMI_PROJECT"];
   useLoopbackEnvironment({}, ENV);
   let server: Ec2Server | undefined;
   let log: EstateLog;
